@@ -1,0 +1,111 @@
+// swift-tools-version:6.1
+import PackageDescription
+import class Foundation.ProcessInfo
+
+// Benchmarks pull in peers (swift-prometheus) that the agent does not need; they are opt-in so that
+// `make test` and CI do not pay for building them. `make bench` sets VIGIL_BENCHMARKS=1.
+let includeBenchmarks = ProcessInfo.processInfo.environment["VIGIL_BENCHMARKS"] != nil
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+var dependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+]
+
+var targets: [Target] = [
+    // Pure logic: no I/O, no clock, no randomness (callers pass them in).
+    .target(name: "VigilCore", swiftSettings: strict),
+
+    // Thin C shims over system libraries.
+    .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+    .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+    .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+    .target(name: "VigilGzip", dependencies: ["CZlib"], swiftSettings: strict),
+    .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite"], swiftSettings: strict),
+    .target(
+        name: "VigilElasticsearch",
+        dependencies: ["VigilCore", "VigilStorage", "CCurl", "VigilGzip",
+                       .product(name: "Logging", package: "swift-log"),
+                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+        swiftSettings: strict),
+    .target(
+        name: "VigilSources",
+        dependencies: ["VigilCore", "VigilStorage",
+                       .product(name: "Logging", package: "swift-log"),
+                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+        swiftSettings: strict),
+    .target(
+        name: "VigilServer",
+        dependencies: ["VigilCore", "VigilStorage", "VigilGzip",
+                       .product(name: "Hummingbird", package: "hummingbird"),
+                       .product(name: "Logging", package: "swift-log")],
+        swiftSettings: strict),
+    .target(
+        name: "VigilRuntime",
+        dependencies: ["VigilCore", "VigilStorage", "VigilElasticsearch", "VigilSources", "VigilServer", "VigilGzip",
+                       .product(name: "Yams", package: "Yams"),
+                       .product(name: "Logging", package: "swift-log"),
+                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                       .product(name: "Hummingbird", package: "hummingbird")],
+        swiftSettings: strict),
+    .executableTarget(
+        name: "vigil",
+        dependencies: ["VigilRuntime",
+                       .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        swiftSettings: strict),
+
+    // Test support: an Elasticsearch-compatible bulk server with fault injection.
+    .target(
+        name: "VigilTestSupport",
+        dependencies: ["VigilCore", "VigilGzip",
+                       .product(name: "NIOCore", package: "swift-nio"),
+                       .product(name: "NIOPosix", package: "swift-nio"),
+                       .product(name: "NIOHTTP1", package: "swift-nio")],
+        swiftSettings: strict),
+    .executableTarget(
+        name: "vigil-es-mock",
+        dependencies: ["VigilTestSupport",
+                       .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        swiftSettings: strict),
+
+    .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Vectors")], swiftSettings: strict),
+    .testTarget(name: "VigilStorageTests", dependencies: ["VigilStorage"], swiftSettings: strict),
+    .testTarget(name: "VigilElasticsearchTests", dependencies: ["VigilElasticsearch", "VigilTestSupport"], swiftSettings: strict),
+    .testTarget(name: "VigilSourcesTests", dependencies: ["VigilSources"], swiftSettings: strict),
+    .testTarget(
+        name: "VigilServerTests",
+        dependencies: ["VigilServer", "VigilRuntime",
+                       .product(name: "HummingbirdTesting", package: "hummingbird")],
+        swiftSettings: strict),
+    .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport"], swiftSettings: strict),
+]
+
+if includeBenchmarks {
+    dependencies.append(.package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"))
+    targets.append(.executableTarget(
+        name: "VigilBench",
+        dependencies: ["VigilCore", "VigilRuntime", "VigilGzip",
+                       .product(name: "Prometheus", package: "swift-prometheus")],
+        path: "Benchmarks/VigilBench",
+        swiftSettings: strict))
+}
+
+let package = Package(
+    name: "vigil",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+        .executable(name: "vigil-es-mock", targets: ["vigil-es-mock"]),
+    ],
+    dependencies: dependencies,
+    targets: targets,
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+import VigilTestSupport
+print("mock")

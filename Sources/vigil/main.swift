@@ -1,0 +1,2 @@
+import VigilRuntime
+print("vigil")
