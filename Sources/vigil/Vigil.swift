@@ -1,0 +1,15 @@
+import ArgumentParser
+import VigilRuntime
+
+/// The `vigil` command line. Each subcommand lives in its own file in this folder.
+@main
+struct Vigil: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Vigil: one agent for service logs, Prometheus metrics, model monitoring and rollouts.",
+        version: VigilRuntime.versionString,
+        subcommands: [
+            // Subcommands are registered here, one line each.
+        ]
+    )
+}

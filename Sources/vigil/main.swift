@@ -1,2 +1,0 @@
-import VigilRuntime
-print("vigil")
