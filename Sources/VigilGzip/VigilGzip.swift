@@ -1,1 +1,101 @@
 import CZlib
+
+/// A failure to decompress gzip data.
+public enum GzipError: Error, Sendable, Equatable {
+    /// The input does not start with a gzip header (magic bytes 1f 8b).
+    case notGzip
+    /// The stream is truncated or its data or checksum is invalid; `detail` is zlib's message.
+    case corrupt(String)
+    /// Decompressing would produce more than `limit` bytes (a "gzip bomb" guard).
+    case tooLarge(limit: Int)
+}
+
+/// One-shot gzip compression and decompression over the system zlib.
+///
+/// ```swift
+/// let packed = Gzip.compress(Array("hello".utf8))
+/// let back = try Gzip.decompress(packed, maxOutputBytes: 1 << 20)   // "hello"
+/// ```
+public enum Gzip {
+    /// Compresses `bytes` into one gzip member (RFC 1952). `level` is 0 (store) ... 9 (best); 1 is the fastest.
+    public static func compress(_ bytes: [UInt8], level: Int32 = 1) -> [UInt8] {
+        var stream = z_stream()
+        let level = max(0, min(9, level))
+        let initStatus = czlib_deflate_init_gzip(&stream, level)
+        precondition(initStatus == Z_OK, "deflateInit2 failed: \(initStatus)")
+        defer { deflateEnd(&stream) }
+
+        // deflateBound gives an upper limit, so one call with Z_FINISH always completes.
+        let bound = Int(deflateBound(&stream, uLong(bytes.count)))
+        var output = [UInt8](repeating: 0, count: bound)
+        let produced: Int = bytes.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+                stream.avail_in = uInt(input.count)
+                stream.next_out = out.baseAddress
+                stream.avail_out = uInt(out.count)
+                let status = deflate(&stream, Z_FINISH)
+                precondition(status == Z_STREAM_END, "deflate did not finish: \(status)")
+                return out.count - Int(stream.avail_out)
+            }
+        }
+        output.removeSubrange(produced...)
+        return output
+    }
+
+    /// Decompresses gzip data (one or more concatenated members).
+    /// - Throws: `GzipError.notGzip` without the gzip magic, `.corrupt` on bad or truncated data,
+    ///   `.tooLarge` when the output would exceed `maxOutputBytes`.
+    public static func decompress(_ bytes: [UInt8], maxOutputBytes: Int) throws(GzipError) -> [UInt8] {
+        guard bytes.count >= 2, bytes[0] == 0x1f, bytes[1] == 0x8b else { throw .notGzip }
+        var output: [UInt8] = []
+        output.reserveCapacity(min(maxOutputBytes, max(bytes.count * 4, 256)))
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var offset = 0
+        // Concatenated members are valid gzip (RFC 1952 §2.2); decode each in turn.
+        while offset < bytes.count {
+            // Trailing zero padding after a member is tolerated as gzip(1) does.
+            if offset > 0, bytes[offset...].allSatisfy({ $0 == 0 }) { break }
+            guard bytes.count - offset >= 2, bytes[offset] == 0x1f, bytes[offset + 1] == 0x8b else {
+                throw .corrupt("trailing garbage after gzip member")
+            }
+            var stream = z_stream()
+            guard czlib_inflate_init(&stream, 31) == Z_OK else { throw .corrupt("inflateInit2 failed") }
+            defer { inflateEnd(&stream) }
+            var finished = false
+            let consumed: Int = try bytes.withUnsafeBufferPointer { (input) throws(GzipError) -> Int in
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + offset)
+                stream.avail_in = uInt(input.count - offset)
+                while true {
+                    let (status, produced) = chunk.withUnsafeMutableBufferPointer { out in
+                        stream.next_out = out.baseAddress
+                        stream.avail_out = uInt(out.count)
+                        let status = inflate(&stream, Z_NO_FLUSH)
+                        return (status, out.count - Int(stream.avail_out))
+                    }
+                    if produced > 0 {
+                        guard output.count + produced <= maxOutputBytes else { throw .tooLarge(limit: maxOutputBytes) }
+                        output.append(contentsOf: chunk[0..<produced])
+                    }
+                    switch status {
+                    case Z_STREAM_END:
+                        finished = true
+                        return (input.count - offset) - Int(stream.avail_in)
+                    case Z_OK:
+                        continue
+                    case Z_BUF_ERROR:
+                        // No progress possible: input exhausted before the end of the stream.
+                        if stream.avail_in == 0 { throw .corrupt("truncated gzip stream") }
+                        continue
+                    default:
+                        let message = stream.msg.map { String(cString: $0) } ?? "inflate error \(status)"
+                        throw .corrupt(message)
+                    }
+                }
+            }
+            guard finished else { throw .corrupt("truncated gzip stream") }
+            offset += consumed
+        }
+        return output
+    }
+}
