@@ -34,7 +34,7 @@ public final class MetricRegistry: Sendable {
 
     private struct State {
         var byName: [String: Family] = [:]
-        /// Sorted by name, so output is stable and easy to read.
+        /// Registration order (the registry's own families first): stable output without sorting.
         var ordered: [Family] = []
         var collectors: [@Sendable () -> Void] = []
     }
@@ -75,7 +75,7 @@ public final class MetricRegistry: Sendable {
         for family in [Family.counter(overflow), .gauge(duration)] {
             initial.byName[family.name] = family
         }
-        initial.ordered = [.counter(overflow), .gauge(duration)].sorted { $0.name < $1.name }
+        initial.ordered = [.counter(overflow), .gauge(duration)]
         state = Mutex(initial)
     }
 
@@ -175,8 +175,7 @@ public final class MetricRegistry: Sendable {
             if let existing = state.byName[name] { return existing }
             let family = make()
             state.byName[name] = family
-            let position = state.ordered.firstIndex { $0.name > name } ?? state.ordered.endIndex
-            state.ordered.insert(family, at: position)
+            state.ordered.append(family)
             return family
         }
     }
