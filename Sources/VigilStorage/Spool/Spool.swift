@@ -1,0 +1,237 @@
+/// The durable spool between the sources and the sinks: blocks of events in `vigil.db`.
+///
+/// Invariants:
+/// - One row per appended batch (a *block*); a block's events, the file checkpoint that covers them and
+///   any dead letters of the same batch commit in one transaction, so after a crash the checkpoint never
+///   runs ahead of (or behind) the events it acknowledges.
+/// - `spool_state` holds the running totals (bytes, undelivered events, blocks, dropped) and is updated
+///   in the same transaction as every change to `spool_blocks`.
+/// - The bound is on encoded block bytes. An append into an empty spool is always accepted, so one batch
+///   larger than `maxBytes` cannot wedge the pipeline.
+/// - Block ids only grow (`AUTOINCREMENT`), so a shipper can page with ``oldestBlocks(limit:after:)``.
+///
+/// All methods block on SQLite; call them off the cooperative thread pool.
+///
+/// ```swift
+/// let spool = try Spool(database: db, configuration: SpoolConfiguration(maxBytes: 1 << 30, whenFull: .block))
+/// switch try spool.append(records, checkpoint: FileCheckpoint(key: "2049:1234:ab12", path: "/var/log/a.log", offset: 4096)) {
+/// case .committed: break            // acknowledge the source
+/// case .full: break                 // wait, retry later
+/// }
+/// for block in try spool.oldestBlocks(limit: 4) { /* ship */ try spool.complete(blockID: block.blockID) }
+/// ```
+public final class Spool: Sendable {
+    public let configuration: SpoolConfiguration
+    public let database: VigilDatabase
+    /// Where ``append(_:checkpoint:deadLetters:)`` puts rejected lines.
+    public let deadLetters: DeadLetterStore
+
+    public init(database: VigilDatabase, configuration: SpoolConfiguration, deadLetters: DeadLetterStore? = nil) throws {
+        self.database = database
+        self.configuration = configuration
+        self.deadLetters = try deadLetters ?? DeadLetterStore(database: database)
+        try database.sqlite.execute("PRAGMA synchronous = \(configuration.synchronous.rawValue)")
+    }
+
+    /// Appends a batch as one block and advances `checkpoint`, in one transaction.
+    public func append(_ records: [SpoolRecord], checkpoint: FileCheckpoint?) throws -> SpoolAppendResult {
+        try append(records, checkpoint: checkpoint, deadLetters: [])
+    }
+
+    /// Appends a batch as one block, advances `checkpoint` and stores `deadLetters` (lines of the same
+    /// read that were rejected), all in one transaction. Under `when_full: block` a full spool writes
+    /// nothing and returns ``SpoolAppendResult/full``.
+    public func append(_ records: [SpoolRecord], checkpoint: FileCheckpoint?, deadLetters rejected: [DeadLetterInput]) throws -> SpoolAppendResult {
+        // Encode outside the lock: it is the only per-event work.
+        let data: [UInt8]? = records.isEmpty ? nil : SpoolBlockCodec.encode(records)
+        let minTimestamp = records.lazy.map(\.timestampMillis).min() ?? 0
+        let deadLetterStore = deadLetters
+        let configuration = configuration
+        return try database.sqlite.transaction { conn -> SpoolAppendResult in
+            if let data {
+                let size = Int64(data.count)
+                let state = try Self.readState(conn)
+                if state.blocks > 0 && state.bytes + size > configuration.maxBytes {
+                    switch configuration.whenFull {
+                    case .block:
+                        return .full
+                    case .dropOldest:
+                        try Self.dropOldest(conn, toFit: size, state: state, maxBytes: configuration.maxBytes)
+                    }
+                }
+                let insert = try conn.statement("""
+                    INSERT INTO spool_blocks(appended_at_ms, min_ts_ms, event_count, pending_count, bytes, delivered, data)
+                    VALUES (\(VigilDatabase.nowMillisSQL), ?, ?, ?, ?, NULL, ?)
+                    """)
+                defer { insert.reset() }
+                try insert.bind(minTimestamp, at: 1)
+                try insert.bind(records.count, at: 2)
+                try insert.bind(records.count, at: 3)
+                try insert.bind(size, at: 4)
+                try insert.bind(blob: data, at: 5)
+                _ = try insert.step()
+                try conn.run("UPDATE spool_state SET bytes = bytes + ?, events = events + ?, blocks = blocks + 1 WHERE id = 1",
+                             [.integer(size), .integer(Int64(records.count))])
+            }
+            if let checkpoint { try Self.upsert(checkpoint, conn) }
+            if !rejected.isEmpty { try deadLetterStore.insert(rejected, conn) }
+            return .committed
+        }
+    }
+
+    struct State {
+        var bytes: Int64
+        var events: Int64
+        var blocks: Int64
+        var droppedTotal: Int64
+    }
+
+    static func readState(_ conn: SQLiteConnection) throws -> State {
+        try conn.queryFirst("SELECT bytes, events, blocks, dropped_total FROM spool_state WHERE id = 1") {
+            State(bytes: $0.int64(0), events: $0.int64(1), blocks: $0.int64(2), droppedTotal: $0.int64(3))
+        } ?? State(bytes: 0, events: 0, blocks: 0, droppedTotal: 0)
+    }
+
+    /// Deletes oldest blocks until `size` more bytes fit (or the spool is empty); counts their undelivered events.
+    private static func dropOldest(_ conn: SQLiteConnection, toFit size: Int64, state: State, maxBytes: Int64) throws {
+        var bytes = state.bytes
+        var blocks = state.blocks
+        var droppedBytes: Int64 = 0
+        var droppedEvents: Int64 = 0
+        var droppedBlocks: Int64 = 0
+        var lastID: Int64 = 0
+        outer: while blocks > 0 && bytes + size > maxBytes {
+            let candidates = try conn.query("SELECT id, bytes, pending_count FROM spool_blocks WHERE id > ? ORDER BY id LIMIT 64", [.integer(lastID)]) {
+                (id: $0.int64(0), bytes: $0.int64(1), pending: $0.int64(2))
+            }
+            if candidates.isEmpty { break }
+            for candidate in candidates {
+                if bytes + size <= maxBytes { break outer }
+                lastID = candidate.id
+                bytes -= candidate.bytes
+                blocks -= 1
+                droppedBytes += candidate.bytes
+                droppedEvents += candidate.pending
+                droppedBlocks += 1
+            }
+        }
+        guard droppedBlocks > 0 else { return }
+        try conn.run("DELETE FROM spool_blocks WHERE id <= ?", [.integer(lastID)])
+        try conn.run("""
+            UPDATE spool_state SET bytes = bytes - ?, events = events - ?, blocks = blocks - ?, dropped_total = dropped_total + ?
+            WHERE id = 1
+            """, [.integer(droppedBytes), .integer(droppedEvents), .integer(droppedBlocks), .integer(droppedEvents)])
+    }
+
+    private static func upsert(_ checkpoint: FileCheckpoint, _ conn: SQLiteConnection) throws {
+        try conn.run("""
+            INSERT INTO file_checkpoints(key, path, offset, updated_at_ms) VALUES (?, ?, ?, \(VigilDatabase.nowMillisSQL))
+            ON CONFLICT(key) DO UPDATE SET path = excluded.path, offset = excluded.offset, updated_at_ms = excluded.updated_at_ms
+            """, [.text(checkpoint.key), .text(checkpoint.path), .integer(checkpoint.offset)])
+    }
+
+    /// Every stored file checkpoint, ordered by key.
+    public func loadCheckpoints() throws -> [FileCheckpoint] {
+        try database.sqlite.withConnection { conn in
+            try conn.query("SELECT key, path, offset FROM file_checkpoints ORDER BY key") {
+                FileCheckpoint(key: $0.text(0), path: $0.text(1), offset: $0.int64(2))
+            }
+        }
+    }
+
+    /// Stores a checkpoint on its own (a read that produced no events, e.g. only blank lines).
+    public func saveCheckpoint(_ checkpoint: FileCheckpoint) throws {
+        try database.sqlite.transaction { try Self.upsert(checkpoint, $0) }
+    }
+
+    /// Forgets a file's checkpoint (the file is gone for good).
+    public func removeCheckpoint(key: String) throws {
+        try database.sqlite.transaction { try $0.run("DELETE FROM file_checkpoints WHERE key = ?", [.text(key)]) }
+    }
+
+    /// The oldest blocks (after block id `after`, when given), with their undelivered records.
+    public func oldestBlocks(limit: Int, after: Int64? = nil) throws -> [SpoolBlock] {
+        try database.sqlite.withConnection { conn in
+            try conn.query("SELECT id, appended_at_ms, delivered, data FROM spool_blocks WHERE id > ? ORDER BY id LIMIT ?",
+                           [.integer(after ?? 0), .integer(Int64(max(0, limit)))], Self.readBlock)
+        }
+    }
+
+    private static func readBlock(_ row: SQLiteStatement) throws -> SpoolBlock {
+        let id = row.int64(0)
+        let delivered = row.isNull(2) ? nil : DeliveredBitmap(bytes: row.blob(2))
+        do {
+            let decoded = try row.withBlob(3) { bytes in
+                try SpoolBlockCodec.decode(bytes, skip: { delivered?.contains($0) ?? false })
+            }
+            return SpoolBlock(blockID: id, records: decoded.records, indices: decoded.indices, appendedAtMillis: row.int64(1))
+        } catch let error as SpoolBlockCodec.DecodeError {
+            throw SpoolCorruptBlockError(blockID: id, reason: error.reason)
+        }
+    }
+
+    /// Removes a block that is fully delivered or dead-lettered. Returns false when it was already gone
+    /// (completed before, or dropped by `drop_oldest`).
+    @discardableResult
+    public func complete(blockID: Int64) throws -> Bool {
+        try complete(blockIDs: [blockID]) == 1
+    }
+
+    /// Removes several blocks in one transaction; returns how many existed.
+    @discardableResult
+    public func complete(blockIDs: [Int64]) throws -> Int {
+        try database.sqlite.transaction { conn in
+            var removed = 0
+            for blockID in blockIDs where try Self.remove(blockID, conn) { removed += 1 }
+            return removed
+        }
+    }
+
+    private static func remove(_ blockID: Int64, _ conn: SQLiteConnection) throws -> Bool {
+        guard let row = try conn.queryFirst("SELECT bytes, pending_count FROM spool_blocks WHERE id = ?", [.integer(blockID)], {
+            (bytes: $0.int64(0), pending: $0.int64(1))
+        }) else { return false }
+        try conn.run("DELETE FROM spool_blocks WHERE id = ?", [.integer(blockID)])
+        try conn.run("UPDATE spool_state SET bytes = bytes - ?, events = events - ?, blocks = blocks - 1 WHERE id = 1",
+                     [.integer(row.bytes), .integer(row.pending)])
+        return true
+    }
+
+    /// Records that some records of a block are delivered (their positions in the block as appended,
+    /// see ``SpoolBlock/indices``), so a resend carries only the rest. A block with nothing left is
+    /// removed. Returns the number of records still undelivered (0 when the block is gone).
+    @discardableResult
+    public func markDelivered(blockID: Int64, indices: [Int]) throws -> Int {
+        try database.sqlite.transaction { conn in
+            guard let row = try conn.queryFirst("SELECT event_count, pending_count, delivered FROM spool_blocks WHERE id = ?", [.integer(blockID)], {
+                (count: $0.int(0), pending: $0.int64(1), delivered: $0.isNull(2) ? nil : $0.blob(2))
+            }) else { return 0 }
+            var bitmap = row.delivered.map { DeliveredBitmap(bytes: $0) } ?? DeliveredBitmap(count: row.count)
+            var newlyDelivered: Int64 = 0
+            for index in indices where index >= 0 && index < row.count && bitmap.insert(index) { newlyDelivered += 1 }
+            let pending = row.pending - newlyDelivered
+            if pending <= 0 {
+                _ = try Self.remove(blockID, conn)
+                return 0
+            }
+            guard newlyDelivered > 0 else { return Int(pending) }
+            try conn.run("UPDATE spool_blocks SET pending_count = ?, delivered = ? WHERE id = ?",
+                         [.integer(pending), .blob(bitmap.bytes), .integer(blockID)])
+            try conn.run("UPDATE spool_state SET events = events - ? WHERE id = 1", [.integer(newlyDelivered)])
+            return Int(pending)
+        }
+    }
+
+    /// Current totals.
+    public func stats() throws -> SpoolStats {
+        try database.sqlite.withConnection { conn in
+            let state = try Self.readState(conn)
+            let oldest = try conn.queryFirst("SELECT min_ts_ms, appended_at_ms FROM spool_blocks ORDER BY id LIMIT 1") {
+                (timestamp: $0.int64(0), appended: $0.int64(1))
+            }
+            return SpoolStats(bytes: state.bytes, events: state.events, blocks: state.blocks,
+                              oldestTimestampMillis: oldest?.timestamp, oldestAppendedAtMillis: oldest?.appended,
+                              droppedTotal: state.droppedTotal)
+        }
+    }
+}
