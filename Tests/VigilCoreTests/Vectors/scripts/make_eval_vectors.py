@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Writes Tests/VigilCoreTests/Vectors/eval/quality.json: scikit-learn's figures for Vigil's quality metrics.
 
-Pinned: Python 3.11, numpy==2.3.4, scikit-learn==1.7.2, scipy==1.17.1 (scikit-learn's dependency).
-    python3 -m venv .venv-eval && .venv-eval/bin/pip install numpy==2.3.4 scikit-learn==1.7.2
+Also writes profile.json (NumPy quantile edges/histograms), cbpe.json (NannyML's CBPE formulas, re-stated here with
+NumPy and scikit-learn's `auc`, since NannyML 0.13 pins older NumPy/scikit-learn) and fairness.json (fairlearn).
+
+Pinned: Python 3.11, numpy==2.3.4, scikit-learn==1.7.2, scipy==1.17.1 (scikit-learn's dependency),
+fairlearn==0.13.0, pandas==2.3.3.
+    python3 -m venv .venv-eval
+    .venv-eval/bin/pip install numpy==2.3.4 scikit-learn==1.7.2 fairlearn==0.13.0 pandas==2.3.3
     .venv-eval/bin/python Tests/VigilCoreTests/Vectors/scripts/make_eval_vectors.py
 
 Expected calibration error is not in scikit-learn; it is computed here with NumPy using the binning Vigil documents
@@ -15,7 +20,8 @@ import numpy as np
 import sklearn
 from sklearn import metrics
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "eval", "quality.json")
+DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "eval")
+OUT = os.path.join(DIR, "quality.json")
 
 
 def ece(y, p, bins=10):
@@ -128,5 +134,82 @@ def main():
         f.write("\n")
 
 
+
+def write(name, doc):
+    with open(os.path.join(DIR, name), "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+
+def profile_vectors(rng):
+    cases = []
+    for name, values, bins in [
+        ("gaussian", rng.normal(10, 2, size=500), 10),
+        ("skewed", rng.exponential(3, size=333), 10),
+        ("few_distinct", rng.integers(0, 4, size=200).astype(float), 10),
+        ("small", np.array([5.0, 1.0, 3.0]), 4),
+    ]:
+        edges = np.quantile(values, np.linspace(0, 1, bins + 1))
+        edges = np.array([e for i, e in enumerate(edges) if i == 0 or e != edges[i - 1]])
+        counts, _ = np.histogram(values, bins=edges)
+        cases.append({"name": name, "values": values.tolist(), "bins": bins, "edges": edges.tolist(),
+                      "counts": counts.tolist(), "mean": float(values.mean()), "std": float(values.std(ddof=1)),
+                      "min": float(values.min()), "max": float(values.max())})
+    return {"numpy": np.__version__, "cases": cases}
+
+
+def cbpe_estimate(scores, threshold):
+    """NannyML 0.13 CBPE for binary classification (metrics.py: estimate_f1, estimate_roc_auc, ...)."""
+    p = np.asarray(scores, dtype=float)
+    y_pred = (p >= threshold).astype(int)
+    tp = np.sum(np.where(y_pred == 1, p, 0))
+    fp = np.sum(np.where(y_pred == 1, 1 - p, 0))
+    fn = np.sum(np.where(y_pred == 0, p, 0))
+    tn = np.sum(np.where(y_pred == 0, 1 - p, 0))
+    order = np.argsort(p)[::-1]
+    sp = p[order]
+    tps = np.cumsum(sp)
+    fps = 1 + np.arange(len(sp)) - tps
+    tps = np.round(np.r_[0, tps], 5)
+    fps = np.round(np.r_[0, fps], 5)
+    roc = metrics.auc(fps / fps[-1], tps / tps[-1])
+    return {"accuracy": float((tp + tn) / len(p)), "precision": float(tp / (tp + fp)), "recall": float(tp / (tp + fn)),
+            "f1": float(tp / (tp + 0.5 * (fp + fn))), "roc_auc": float(roc),
+            "tp": float(tp), "fp": float(fp), "tn": float(tn), "fn": float(fn)}
+
+
+def cbpe_vectors(rng):
+    cases = []
+    for name, scores, threshold in [
+        ("uniform", rng.uniform(size=400), 0.5),
+        ("beta_confident", rng.beta(0.5, 0.5, size=300), 0.5),
+        ("ties_threshold_0_3", np.round(rng.uniform(size=200), 1), 0.3),
+    ]:
+        cases.append({"name": name, "scores": scores.tolist(), "threshold": threshold,
+                      "expected": cbpe_estimate(scores, threshold)})
+    return {"reference": "NannyML 0.13 CBPE formulas", "sklearn": sklearn.__version__, "cases": cases}
+
+
+def fairness_vectors(rng):
+    import fairlearn
+    from fairlearn.metrics import demographic_parity_difference, equal_opportunity_difference
+    cases = []
+    for name, n, groups in [("two_groups", 300, ["f", "m"]), ("four_groups", 500, ["a", "b", "c", "d"])]:
+        seg = rng.choice(groups, size=n)
+        bias = np.array([groups.index(g) * 0.08 for g in seg])
+        y = (rng.uniform(size=n) < 0.4).astype(int)
+        pred = (rng.uniform(size=n) < 0.3 + 0.4 * y + bias).astype(int)
+        cases.append({"name": name, "segments": seg.tolist(), "actual": [str(v) for v in y],
+                      "predicted": [str(v) for v in pred], "expected": {
+                          "demographic_parity_difference": float(demographic_parity_difference(y, pred, sensitive_features=seg)),
+                          "equal_opportunity_difference": float(equal_opportunity_difference(y, pred, sensitive_features=seg)),
+                      }})
+    return {"fairlearn": fairlearn.__version__, "cases": cases}
+
+
 if __name__ == "__main__":
     main()
+    rng = np.random.default_rng(7)
+    write("profile.json", profile_vectors(rng))
+    write("cbpe.json", cbpe_vectors(rng))
+    write("fairness.json", fairness_vectors(rng))
