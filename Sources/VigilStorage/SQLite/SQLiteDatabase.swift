@@ -328,6 +328,20 @@ public final class SQLiteStatement {
         try blob.withUnsafeBytes { try bind(blob: $0, at: index) }
     }
 
+    /// Binds bytes without copying them (`SQLITE_STATIC`): `bytes` must stay valid and unchanged until
+    /// the statement is stepped to completion and reset, so bind, step and reset inside `body`.
+    public func withBorrowedBlob<R>(_ bytes: [UInt8], at index: Int32, _ body: () throws -> R) throws -> R {
+        try bytes.withUnsafeBytes { buffer in
+            if buffer.isEmpty || buffer.baseAddress == nil {
+                try check(sqlite3_bind_zeroblob(handle, index, 0))
+            } else {
+                try check(sqlite3_bind_blob64(handle, index, buffer.baseAddress, sqlite3_uint64(buffer.count), nil))
+            }
+            defer { reset() }
+            return try body()
+        }
+    }
+
     public func bind(blob: UnsafeRawBufferPointer, at index: Int32) throws {
         if blob.isEmpty || blob.baseAddress == nil {
             try check(sqlite3_bind_zeroblob(handle, index, 0))

@@ -68,8 +68,7 @@ public final class Spool: Sendable {
                 try insert.bind(records.count, at: 2)
                 try insert.bind(records.count, at: 3)
                 try insert.bind(size, at: 4)
-                try insert.bind(blob: data, at: 5)
-                _ = try insert.step()
+                try insert.withBorrowedBlob(data, at: 5) { _ = try insert.step() }
                 try conn.run("UPDATE spool_state SET bytes = bytes + ?, events = events + ?, blocks = blocks + 1 WHERE id = 1",
                              [.integer(size), .integer(Int64(records.count))])
             }
