@@ -1,0 +1,341 @@
+/// One labelled prediction in a quality window.
+public struct JoinedSample: Sendable, Hashable {
+    public var actual: String
+    public var predicted: String
+    public var score: Double?
+    public var probabilities: [String: Double]?
+
+    public init(actual: String, predicted: String, score: Double? = nil, probabilities: [String: Double]? = nil) {
+        self.actual = actual
+        self.predicted = predicted
+        self.score = score
+        self.probabilities = probabilities
+    }
+}
+
+/// Online quality of the models an agent serves: label join, windows, cumulative counts, estimated quality.
+///
+/// A pure state machine (no clock, no I/O, no metrics): each observation returns a ``ModelMonitor/Update``
+/// saying what to count and what to persist; ``snapshot(now:)`` computes the gauges. `ModelMonitorService`
+/// (VigilRuntime) turns updates into `vigil_model_*` metrics and pending-prediction store writes.
+///
+/// Invariants: quality windows hold only joined (labelled) predictions; the count window never exceeds
+/// `window` samples and the time window holds nothing older than `windowSeconds`; segment slices per field
+/// are bounded by `maxSegmentValues` (+ `other`); a model not configured is ignored (counted `unknown_model`).
+///
+/// ```swift
+/// var monitor = ModelMonitor(models: [ModelConfiguration(name: "fraud")])
+/// _ = monitor.observe(prediction: event, now: t0)
+/// let update = monitor.observe(label: label, now: t1)   // update.labels == [(fraud, v1, .joined)]
+/// ```
+public struct ModelMonitor: Sendable {
+    /// What an observation changed: counters to increment, store actions to perform, detector signals.
+    public struct Update: Sendable, Hashable {
+        public struct PredictionCount: Sendable, Hashable { public var model: String; public var variant: String }
+        public struct LabelCount: Sendable, Hashable {
+            public var model: String
+            public var variant: String
+            public var outcome: LabelOutcome
+        }
+        public struct ConfusionCount: Sendable, Hashable {
+            public var model: String
+            public var variant: String
+            public var actual: String
+            public var predicted: String
+        }
+        /// A streaming detector fed with the joined error stream fired.
+        public struct DetectorSignal: Sendable, Hashable {
+            public var model: String
+            public var variant: String
+            public var detector: String
+            public var drift: Bool
+            public var warning: Bool
+        }
+
+        public var predictions: [PredictionCount] = []
+        public var labels: [LabelCount] = []
+        public var confusions: [ConfusionCount] = []
+        public var storeActions: [LabelJoinStateMachine.StoreAction] = []
+        public var detectorSignals: [DetectorSignal] = []
+        /// Why an event was ignored (`unknown_model`, `missing_request_id`), if it was.
+        public var ignoredReason: String?
+
+        public init() {}
+    }
+
+    /// Quality gauges of one model variant.
+    public struct VariantSnapshot: Sendable {
+        public var model: String
+        public var variant: String
+        /// `count` (last `window` joined predictions) and `time` (last `windowSeconds`), when non-empty.
+        public var windows: [(window: String, quality: ModelQuality)]
+        /// Cumulative accuracy from the confusion counts since start.
+        public var cumulative: ClassificationQuality?
+        /// CBPE over the last `window` scored predictions (binary classifiers with scores).
+        public var estimated: ConfidenceBasedPerformanceEstimation?
+        /// Quality per segment value over the count window: (field, value, quality).
+        public var segments: [(field: String, value: String, quality: ModelQuality)]
+        /// Metrics whose count-window value fell below reference − tolerance.
+        public var decay: [EvaluationFinding]
+    }
+
+    /// Creates a streaming detector by name (`adwin`, `ddm`, ...); `nil` for an unknown name.
+    public typealias DetectorFactory = @Sendable (String) -> (any DriftDetector)?
+
+    private struct VariantKey: Hashable, Sendable { var model: String; var variant: String }
+    private struct SegmentKey: Hashable, Sendable { var model: String; var variant: String; var field: String; var value: String }
+
+    private struct ModelState: Sendable {
+        var configuration: ModelConfiguration
+        var profile: ReferenceProfile?
+        var join: LabelJoinStateMachine
+        var segmentValues: [String: Set<String>] = [:]
+        var observedClasses: Set<String> = []
+        var sawScores = false
+        var sawNonIntegerNumbers = false
+    }
+
+    private struct VariantState: Sendable {
+        var countWindow: SlidingWindow<JoinedSample>
+        var timeWindow: SlidingWindow<JoinedSample>?
+        var cumulative = ConfusionMatrix()
+        var scoredPredictions: SlidingWindow<Double>
+        var detectors: [(name: String, detector: any DriftDetector)]
+    }
+
+    private var models: [String: ModelState] = [:]
+    private var variants: [VariantKey: VariantState] = [:]
+    private var segments: [SegmentKey: SlidingWindow<JoinedSample>] = [:]
+    private let detectorFactory: DetectorFactory?
+
+    /// Monitors `models`; `profiles` by model name (optional); `detectorFactory` builds each configured detector.
+    public init(models: [ModelConfiguration], profiles: [String: ReferenceProfile] = [:],
+                detectorFactory: DetectorFactory? = nil) {
+        for m in models {
+            self.models[m.name] = ModelState(configuration: m, profile: profiles[m.name],
+                                             join: LabelJoinStateMachine(ttlMillis: max(m.labelTTLSeconds, 1) * 1000))
+        }
+        self.detectorFactory = detectorFactory
+    }
+
+    public var modelNames: [String] { models.keys.sorted() }
+
+    public func configuration(of model: String) -> ModelConfiguration? { models[model]?.configuration }
+
+    /// Pending predictions per model (for `vigil_model_pending_labels`).
+    public var pendingByModel: [String: Int] {
+        models.mapValues { $0.join.pendingCount }
+    }
+
+    /// Reloads pending predictions from the durable store after a restart.
+    public mutating func restore(pending: [PendingPrediction]) {
+        var byModel: [String: [PendingPrediction]] = [:]
+        for p in pending { byModel[p.model, default: []].append(p) }
+        for (model, list) in byModel where models[model] != nil { models[model]!.join.restore(list) }
+    }
+
+    /// A prediction event accepted at `now`.
+    public mutating func observe(prediction event: PredictionEvent, now: Int64) -> Update {
+        var update = Update()
+        guard var state = models[event.model] else {
+            update.ignoredReason = "unknown_model"
+            return update
+        }
+        let variant = event.variantName
+        update.predictions.append(.init(model: event.model, variant: variant))
+        learnTask(&state, predicted: event.prediction, actual: nil, score: event.score)
+        var variantState = self.variantState(VariantKey(model: event.model, variant: variant), state.configuration)
+        if let score = event.score { variantState.scoredPredictions.append(score, at: now) }
+        variants[VariantKey(model: event.model, variant: variant)] = variantState
+        if let requestID = event.requestID {
+            var pending = PendingPrediction(event, requestID: requestID, receivedAtMillis: now)
+            if pending.prediction == nil, let score = event.score {
+                pending.prediction = score >= state.configuration.threshold ? state.configuration.positiveClass
+                    : Self.negativeClass(state)
+            }
+            update.storeActions += state.join.recordPrediction(pending)
+        }
+        models[event.model] = state
+        return update
+    }
+
+    /// A label event accepted at `now`.
+    public mutating func observe(label event: LabelEvent, now: Int64) -> Update {
+        var update = Update()
+        guard var state = models[event.model] else {
+            update.ignoredReason = "unknown_model"
+            return update
+        }
+        let result = state.join.recordLabel(event, now: now)
+        update.storeActions = result.actions
+        if result.predictions.isEmpty {
+            update.labels.append(.init(model: event.model, variant: "unknown", outcome: result.outcome))
+        }
+        for p in result.predictions {
+            update.labels.append(.init(model: event.model, variant: p.variant, outcome: result.outcome))
+            guard result.outcome == .joined, let predicted = p.prediction else { continue }
+            learnTask(&state, predicted: predicted, actual: event.label, score: p.score)
+            let sample = JoinedSample(actual: event.label, predicted: predicted, score: p.score,
+                                      probabilities: p.probabilities)
+            update.confusions.append(.init(model: event.model, variant: p.variant, actual: event.label,
+                                           predicted: predicted))
+            let key = VariantKey(model: event.model, variant: p.variant)
+            var v = variantState(key, state.configuration)
+            v.countWindow.append(sample, at: now)
+            v.timeWindow?.append(sample, at: now)
+            v.cumulative.add(actual: event.label, predicted: predicted)
+            let error = Self.isError(sample, regression: Self.task(of: state) == .regression)
+            for i in v.detectors.indices {
+                v.detectors[i].detector.update(error)
+                let d = v.detectors[i].detector
+                if d.driftDetected || d.warningDetected {
+                    update.detectorSignals.append(.init(model: event.model, variant: p.variant,
+                                                        detector: v.detectors[i].name, drift: d.driftDetected,
+                                                        warning: d.warningDetected))
+                }
+            }
+            variants[key] = v
+            for (field, rawValue) in p.segment.sorted(by: { $0.key < $1.key }) {
+                var seen = state.segmentValues[field, default: []]
+                let value: String
+                if seen.contains(rawValue) { value = rawValue } else if seen.count < state.configuration.maxSegmentValues {
+                    seen.insert(rawValue); value = rawValue
+                } else { value = "other" }
+                state.segmentValues[field] = seen
+                let sk = SegmentKey(model: event.model, variant: p.variant, field: field, value: value)
+                var w = segments[sk] ?? SlidingWindow(capacity: max(state.configuration.window, 1))
+                w.append(sample, at: now)
+                segments[sk] = w
+            }
+        }
+        models[event.model] = state
+        return update
+    }
+
+    /// Expires predictions whose TTL passed and ages the time windows; call periodically.
+    public mutating func tick(now: Int64) -> Update {
+        var update = Update()
+        for name in models.keys {
+            let (_, actions) = models[name]!.join.expire(now: now)
+            update.storeActions += actions
+        }
+        for key in variants.keys { variants[key]!.timeWindow?.evict(now: now) }
+        return update
+    }
+
+    /// Quality of every model variant seen so far, sorted by model and variant.
+    public func snapshot(now: Int64) -> [VariantSnapshot] {
+        var out: [VariantSnapshot] = []
+        for key in variants.keys.sorted(by: { ($0.model, $0.variant) < ($1.model, $1.variant) }) {
+            guard let state = models[key.model], let v = variants[key] else { continue }
+            let task = Self.task(of: state)
+            let configuration = state.configuration
+            var windows: [(String, ModelQuality)] = []
+            if let q = Self.quality(v.countWindow.elements, task: task, configuration) { windows.append(("count", q)) }
+            if var time = v.timeWindow {
+                time.evict(now: now)
+                if let q = Self.quality(time.elements, task: task, configuration) { windows.append(("time", q)) }
+            }
+            var snapshot = VariantSnapshot(model: key.model, variant: key.variant, windows: windows, cumulative: nil,
+                                           estimated: nil, segments: [], decay: [])
+            if task.isClassification, v.cumulative.total > 0 {
+                snapshot.cumulative = ClassificationQuality(
+                    matrix: v.cumulative, positiveClass: task == .binaryClassification ? configuration.positiveClass : nil)
+            }
+            if task == .binaryClassification, !v.scoredPredictions.isEmpty {
+                snapshot.estimated = ConfidenceBasedPerformanceEstimation(scores: v.scoredPredictions.elements,
+                                                                           threshold: configuration.threshold)
+            }
+            for (sk, w) in segments where sk.model == key.model && sk.variant == key.variant {
+                if let q = Self.quality(w.elements, task: task, configuration) {
+                    snapshot.segments.append((sk.field, sk.value, q))
+                }
+            }
+            snapshot.segments.sort { ($0.field, $0.value) < ($1.field, $1.value) }
+            if let reference = state.profile?.quality, let current = windows.first?.1 {
+                snapshot.decay = DecayCheck.findings(reference: reference, current: current,
+                                                     tolerance: configuration.decayTolerance)
+            }
+            out.append(snapshot)
+        }
+        return out
+    }
+
+    // MARK: - Helpers
+
+    private mutating func variantState(_ key: VariantKey, _ configuration: ModelConfiguration) -> VariantState {
+        if let v = variants[key] { return v }
+        let window = max(configuration.window, 1)
+        var detectors: [(String, any DriftDetector)] = []
+        for name in configuration.detectors {
+            if let d = detectorFactory?(name) { detectors.append((name, d)) }
+        }
+        return VariantState(
+            countWindow: SlidingWindow(capacity: window),
+            timeWindow: configuration.windowSeconds.map { SlidingWindow(capacity: 1_000_000, maxAgeMillis: $0 * 1000) },
+            scoredPredictions: SlidingWindow(capacity: window), detectors: detectors)
+    }
+
+    private func learnTask(_ state: inout ModelState, predicted: String?, actual: String?, score: Double?) {
+        if score != nil { state.sawScores = true }
+        for value in [predicted, actual].compactMap({ $0 }) {
+            if let x = Double(value), x != x.rounded() { state.sawNonIntegerNumbers = true }
+            if state.observedClasses.count <= 64 { state.observedClasses.insert(value) }
+        }
+    }
+
+    private static func task(of state: ModelState) -> ModelTask {
+        if let t = state.configuration.task ?? state.profile?.task { return t }
+        if state.sawScores { return .binaryClassification }
+        if state.sawNonIntegerNumbers { return .regression }
+        return state.observedClasses.count <= 2 ? .binaryClassification : .multiclassClassification
+    }
+
+    private static func negativeClass(_ state: ModelState) -> String {
+        state.observedClasses.first { $0 != state.configuration.positiveClass } ?? "0"
+    }
+
+    static func isError(_ sample: JoinedSample, regression: Bool) -> Double {
+        if regression {
+            // The absolute error feeds the detectors of a regression model.
+            guard let a = Double(sample.actual), let p = Double(sample.predicted) else { return 1 }
+            return abs(a - p)
+        }
+        return sample.actual == sample.predicted ? 0 : 1
+    }
+
+    static func quality(_ samples: [JoinedSample], task: ModelTask, _ configuration: ModelConfiguration) -> ModelQuality? {
+        guard !samples.isEmpty else { return nil }
+        if task == .regression {
+            var a: [Double] = [], p: [Double] = []
+            for s in samples { if let x = Double(s.actual), let y = Double(s.predicted) { a.append(x); p.append(y) } }
+            return a.isEmpty ? nil : ModelQuality(actual: a, predicted: p)
+        }
+        let scored = task == .binaryClassification && samples.allSatisfy { $0.score != nil }
+        return ModelQuality(task: task, actual: samples.map(\.actual), predicted: samples.map(\.predicted),
+                            scores: scored ? samples.map { $0.score! } : nil,
+                            positiveClass: configuration.positiveClass)
+    }
+}
+
+/// Accuracy decay: current quality below the reference quality minus a tolerance (above it plus the tolerance
+/// for losses and errors).
+public enum DecayCheck {
+    public static func findings(reference: [String: Double], current: ModelQuality,
+                                tolerance: Double) -> [EvaluationFinding] {
+        var out: [EvaluationFinding] = []
+        for (name, value) in current.namedValues {
+            guard let ref = reference[name], !ref.isNaN, !value.isNaN else { continue }
+            if ModelQuality.higherIsBetter(name) {
+                if value < ref - tolerance {
+                    out.append(EvaluationFinding(kind: .decay, subject: name, metric: name, value: value,
+                                                 threshold: ref - tolerance))
+                }
+            } else if value > ref + tolerance {
+                out.append(EvaluationFinding(kind: .decay, subject: name, metric: name, value: value,
+                                             threshold: ref + tolerance))
+            }
+        }
+        return out
+    }
+}
