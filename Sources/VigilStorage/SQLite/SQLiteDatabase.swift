@@ -319,6 +319,18 @@ public final class SQLiteStatement {
         }
     }
 
+    /// Binds UTF-8 bytes as TEXT (copied), without building a String.
+    public func bind(utf8: [UInt8], at index: Int32) throws {
+        try utf8.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, buffer.count > 0 else {
+                try check(sqlite3_bind_text(handle, index, "", 0, sqliteTransient))
+                return
+            }
+            try check(sqlite3_bind_text64(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                                          sqlite3_uint64(buffer.count), sqliteTransient, UInt8(SQLITE_UTF8)))
+        }
+    }
+
     public func bind(_ value: String?, at index: Int32) throws {
         if let value { try bind(value, at: index) } else { try bindNull(at: index) }
     }

@@ -1,0 +1,248 @@
+import Foundation
+import Testing
+@testable import VigilStorage
+
+@Suite struct LogStoreTests {
+    static let base: Int64 = 1_800_000_000_000
+
+    /// service, level, message, minutes after `base`.
+    static let rows: [(String, String, String, Int64)] = [
+        ("checkout", "INFO", "order placed", 0),
+        ("checkout", "error", "payment timeout after 30s", 1),
+        ("search", "warn", "slow query on index products", 2),
+        ("search", "error", "connection reset by peer", 3),
+        ("checkout", "info", "order shipped", 4),
+        ("auth", "error", "token expired for user", 5),
+    ]
+
+    static func sampleRecords() -> [SpoolRecord] {
+        rows.enumerated().map { n, row in
+            SpoolRecord(id: "doc-\(n)", kind: 0, timestampMillis: base + row.3 * 60_000, source: "file",
+                        body: Array(#"{"service":"\#(row.0)","level":"\#(row.1)","message":"\#(row.2)","route":"/r\#(n)"}"#.utf8))
+        }
+    }
+
+    func withStore(_ configuration: LogStoreConfiguration = LogStoreConfiguration(), _ body: (LogStore, TempDirectory) throws -> Void) throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = try LogStore(dataDirectory: dir.path, configuration: configuration)
+        try body(store, dir)
+    }
+
+    struct Case: Sendable, CustomStringConvertible {
+        var name: String
+        var query: LogQuery
+        var expected: [String]
+        var description: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "all, newest first", query: LogQuery(), expected: ["doc-5", "doc-4", "doc-3", "doc-2", "doc-1", "doc-0"]),
+        Case(name: "limit", query: LogQuery(limit: 2), expected: ["doc-5", "doc-4"]),
+        Case(name: "text", query: LogQuery(text: "timeout"), expected: ["doc-1"]),
+        Case(name: "two words AND", query: LogQuery(text: "order shipped"), expected: ["doc-4"]),
+        Case(name: "prefix", query: LogQuery(text: "conn*"), expected: ["doc-3"]),
+        Case(name: "punctuation is not syntax", query: LogQuery(text: "\"order\" -placed: AND"), expected: []),
+        Case(name: "text in body fields", query: LogQuery(text: "r2"), expected: ["doc-2"]),
+        Case(name: "service", query: LogQuery(service: "checkout"), expected: ["doc-4", "doc-1", "doc-0"]),
+        Case(name: "level case-insensitive", query: LogQuery(level: "ERROR"), expected: ["doc-5", "doc-3", "doc-1"]),
+        Case(name: "service and level", query: LogQuery(service: "search", level: "error"), expected: ["doc-3"]),
+        Case(name: "time range [since, until)", query: LogQuery(sinceMillis: base + 60_000, untilMillis: base + 4 * 60_000), expected: ["doc-3", "doc-2", "doc-1"]),
+        Case(name: "text and service", query: LogQuery(text: "order", service: "checkout", sinceMillis: base + 1), expected: ["doc-4"]),
+    ]
+
+    @Test(arguments: cases) func search(_ testCase: Case) throws {
+        try withStore { store, _ throws in
+            #expect(try store.insert(Self.sampleRecords()) == 6)
+            #expect(try store.search(testCase.query).map(\.id) == testCase.expected)
+        }
+    }
+
+    @Test func hitCarriesExtractedFields() throws {
+        try withStore { store, _ throws in
+            try store.insert(Self.sampleRecords())
+            let hit = try #require(try store.search(LogQuery(text: "timeout")).first)
+            #expect(hit.service == "checkout")
+            #expect(hit.level == "error")
+            #expect(hit.message == "payment timeout after 30s")
+            #expect(hit.timestampMillis == Self.base + 60_000)
+            #expect(hit.body.contains("\"route\":\"/r1\""))
+            let json = String(decoding: try JSONEncoder().encode(hit), as: UTF8.self)
+            #expect(json.contains("\"@timestamp\":\"2027-01-15T08:01:00.000Z\""))
+            #expect(json.contains("\"kind\":\"log\""))
+        }
+    }
+
+    @Test func insertIsIdempotentOnDocumentID() throws {
+        try withStore { store, _ throws in
+            #expect(try store.insert(Self.sampleRecords()) == 6)
+            #expect(try store.insert(Self.sampleRecords()) == 0)
+            #expect(try store.insert(Array(Self.sampleRecords().prefix(2)) + [record(99)]) == 1)
+            #expect(try store.count() == 7)
+            #expect(try store.search(LogQuery(text: "timeout")).count == 1)
+        }
+    }
+
+    @Test func retentionByAge() throws {
+        try withStore(LogStoreConfiguration(retentionSeconds: 150)) { store, _ throws in
+            try store.insert(Self.sampleRecords())
+            // Now is base + 5 min and events older than 150 s go: those at minutes 0, 1 and 2.
+            let deleted = try store.enforceRetention(nowMillis: Self.base + 5 * 60_000)
+            #expect(deleted == 3)
+            #expect(try store.search(LogQuery()).map(\.id) == ["doc-5", "doc-4", "doc-3"])
+            // The full-text index forgot the deleted rows too.
+            #expect(try store.search(LogQuery(text: "timeout")).isEmpty)
+            #expect(try store.enforceRetention(nowMillis: Self.base + 5 * 60_000) == 0)
+        }
+    }
+
+    @Test func retentionBySize() throws {
+        let maxBytes: Int64 = 600_000
+        try withStore(LogStoreConfiguration(retentionSeconds: 1 << 40, maxBytes: maxBytes)) { store, _ throws in
+            let filler = String(repeating: "lorem ipsum dolor sit amet ", count: 20)
+            for chunk in 0 ..< 10 {
+                let batch = (chunk * 200 ..< chunk * 200 + 200).map { n in
+                    SpoolRecord(id: "big-\(n)", kind: 0, timestampMillis: Self.base + Int64(n), source: "http",
+                                body: Array(#"{"message":"event \#(n) \#(filler)"}"#.utf8))
+                }
+                try store.insert(batch)
+            }
+            #expect(try store.usedBytes() > maxBytes)
+            let deleted = try store.enforceRetention(nowMillis: Self.base)
+            #expect(deleted > 0)
+            #expect(try store.usedBytes() <= maxBytes)
+            #expect(try store.count() == 2000 - deleted)
+            // The oldest went first: what is left is exactly the newest events.
+            let left = try store.search(LogQuery(limit: 10_000)).map(\.id)
+            #expect(left == (2000 - left.count ..< 2000).reversed().map { "big-\($0)" })
+        }
+    }
+
+    @Test func reopenKeepsData() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        do {
+            let store = try LogStore(dataDirectory: dir.path)
+            try store.insert(Self.sampleRecords())
+        }
+        let again = try LogStore(dataDirectory: dir.path)
+        #expect(try again.count() == 6)
+        let reader = try LogStore(readingPath: dir.file("logs.db"))
+        #expect(try reader.search(LogQuery(level: "warn")).map(\.id) == ["doc-2"])
+    }
+}
+
+@Suite struct LogFieldsTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var json: String
+        var service: String?
+        var level: String?
+        var message: String?
+        var description: String { json }
+    }
+
+    static let cases: [Case] = [
+        Case(json: #"{"service":"a","level":"info","message":"hi"}"#, service: "a", level: "info", message: "hi"),
+        Case(json: #"{"service":{"name":"svc","x":[1,{"y":2}]},"log":{"level":"WARN"},"msg":"m"}"#, service: "svc", level: "WARN", message: "m"),
+        Case(json: #"{"service.name":"s","log.level":"debug","message":"a\"b\\c\n\u00e9\ud83d\ude00"}"#, service: "s", level: "debug", message: "a\"b\\c\né😀"),
+        Case(json: #"{"n":1.5e3,"arr":[{"message":"nested, ignored"}],"ok":true,"nil":null,"message":"top"}"#, service: nil, level: nil, message: "top"),
+        Case(json: #"{"message":"first","message":"second"}"#, service: nil, level: nil, message: "first"),
+        Case(json: #"[1,2]"#, service: nil, level: nil, message: nil),
+        Case(json: #"{"message":"unterminated"#, service: nil, level: nil, message: nil),
+        Case(json: #"{"service":5,"level":["x"],"message":{"a":"b"},"severity":"high"}"#, service: nil, level: "high", message: nil),
+    ]
+
+    @Test(arguments: cases) func extract(_ testCase: Case) {
+        let fields = LogFields.extract(from: Array(testCase.json.utf8))
+        #expect(fields == LogFields(service: testCase.service, level: testCase.level, message: testCase.message))
+    }
+}
+
+@Suite struct LogQueryTests {
+    static let now: Int64 = 1_800_000_000_000
+
+    @Test func parsesQueryItems() throws {
+        let query = try LogQuery(queryItems: [("q", "payment timeout"), ("service", "checkout"), ("level", "error"),
+                                              ("since", "15m"), ("until", "2027-01-15T08:00:00Z"), ("limit", "20")], nowMillis: Self.now)
+        #expect(query == LogQuery(text: "payment timeout", service: "checkout", level: "error",
+                                  sinceMillis: Self.now - 900_000, untilMillis: 1_800_000_000_000,
+                                  limit: 20))
+        #expect(try LogQuery(queryItems: [], nowMillis: Self.now) == LogQuery())
+    }
+
+    struct Bad: Sendable, CustomStringConvertible {
+        var items: [String]
+        var parameter: String
+        var description: String { items.joined(separator: "&") }
+    }
+
+    static let bad: [Bad] = [
+        Bad(items: ["limit=0"], parameter: "limit"),
+        Bad(items: ["limit=10001"], parameter: "limit"),
+        Bad(items: ["limit=ten"], parameter: "limit"),
+        Bad(items: ["since=15x"], parameter: "since"),
+        Bad(items: ["until=yesterday"], parameter: "until"),
+        Bad(items: ["since=1h", "until=2h"], parameter: "since"),
+        Bad(items: ["service="], parameter: "service"),
+        Bad(items: ["level=a", "level=b"], parameter: "level"),
+        Bad(items: ["q=a", "text=b"], parameter: "text"),
+        Bad(items: ["servcie=x"], parameter: "servcie"),
+    ]
+
+    @Test(arguments: bad) func rejectsWithTheParameterName(_ testCase: Bad) {
+        let items = testCase.items.map { item -> (name: String, value: String?) in
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : nil)
+        }
+        #expect(throws: LogQueryError.self) { try LogQuery(queryItems: items, nowMillis: Self.now) }
+        do {
+            _ = try LogQuery(queryItems: items, nowMillis: Self.now)
+        } catch {
+            #expect(error.parameter == testCase.parameter)
+        }
+    }
+
+    @Test func matchExpressionQuotesWords() {
+        #expect(LogQuery.matchExpression("a b") == #""a" "b""#)
+        #expect(LogQuery.matchExpression(#"say "hi" -x"#) == #""say" """hi""" "-x""#)
+        #expect(LogQuery.matchExpression("time*") == #""time" *"#)
+        #expect(LogQuery.matchExpression("  ") == nil)
+    }
+}
+
+@Suite struct TimeTextTests {
+    @Test(arguments: [
+        ("500ms", Int64(500)), ("30s", 30_000), ("15m", 900_000), ("2h", 7_200_000), ("7d", 604_800_000), ("1w", 604_800_000),
+    ]) func durations(_ text: String, _ millis: Int64) {
+        #expect(TimeText.durationMillis(text) == millis)
+    }
+
+    @Test(arguments: ["", "m", "15", "-5m", "1.5h", "15 m", "99999999999999999999d"]) func badDurations(_ text: String) {
+        #expect(TimeText.durationMillis(text) == nil)
+    }
+
+    @Test(arguments: [
+        ("1970-01-01T00:00:00Z", Int64(0)),
+        ("2026-11-29T10:57:30.123Z", 1_795_949_850_123),
+        ("2026-11-29T11:57:30.1+01:00", 1_795_949_850_100),
+        ("2026-11-29 10:57:30.123456z", 1_795_949_850_123),
+        ("2000-02-29", 951_782_400_000),
+        ("1969-12-31T23:59:59.999Z", -1),
+    ]) func rfc3339(_ text: String, _ millis: Int64) {
+        #expect(TimeText.parseRFC3339(text) == millis)
+    }
+
+    @Test(arguments: [Int64(0), 1_795_949_850_123, -1, 951_782_400_000, 253_402_300_799_999]) func formatRoundTrips(_ millis: Int64) {
+        #expect(TimeText.parseRFC3339(TimeText.rfc3339(millis: millis)) == millis)
+    }
+
+    @Test func instants() {
+        let now: Int64 = 1_795_949_850_123
+        #expect(TimeText.instant("15m", nowMillis: now) == now - 900_000)
+        #expect(TimeText.instant("1795949850123", nowMillis: now) == 1_795_949_850_123)
+        #expect(TimeText.instant("1795949850", nowMillis: now) == 1_795_949_850_000)
+        #expect(TimeText.instant("2026-11-29T10:57:30.123Z", nowMillis: now) == 1_795_949_850_123)
+        #expect(TimeText.instant("soon", nowMillis: now) == nil)
+        #expect(TimeText.rfc3339(millis: 1_795_949_850_123) == "2026-11-29T10:57:30.123Z")
+    }
+}
