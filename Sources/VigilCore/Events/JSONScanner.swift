@@ -1,0 +1,468 @@
+/// The type of a JSON value found by ``JSONScanner``.
+public enum JSONValueKind: UInt8, Sendable {
+    case absent, string, number, object, array, `true`, `false`, null
+}
+
+/// Where a value sits in the scanned bytes.
+///
+/// For strings `start..<end` is the raw content between the quotes (still escaped when
+/// `hasEscapes`); for other values it is the value's bytes.
+public struct JSONValueSpan: Sendable, Equatable {
+    public var kind: JSONValueKind
+    public var start: Int
+    public var end: Int
+    public var hasEscapes: Bool
+
+    public static let absent = JSONValueSpan(kind: .absent, start: 0, end: 0, hasEscapes: false)
+
+    public init(kind: JSONValueKind, start: Int, end: Int, hasEscapes: Bool) {
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.hasEscapes = hasEscapes
+    }
+
+    /// The span of the whole value including a string's quotes.
+    @inline(__always)
+    public var outerStart: Int { kind == .string ? start - 1 : start }
+    /// The exclusive end of the whole value including a string's closing quote.
+    @inline(__always)
+    public var outerEnd: Int { kind == .string ? end + 1 : end }
+}
+
+/// A member whose key has a field rule (at any depth), with the byte range to remove when the rule drops it.
+public struct JSONFieldHit: Sendable, Equatable {
+    /// Index of the field rule (see ``JSONKeyTable``).
+    public var field: Int
+    /// The member's value.
+    public var value: JSONValueSpan
+    /// For dropping rules: `removeStart..<removeEnd` removes the member and exactly one adjacent comma,
+    /// so that the object stays valid whichever of its members are dropped.
+    public var removeStart: Int
+    public var removeEnd: Int
+}
+
+/// A failure found by ``JSONScanner``: a reason plus the byte offset where it was detected.
+public struct JSONScanError: Error, Sendable, Equatable {
+    public var reason: RejectReason
+    public var offset: Int
+    public var detail: String
+
+    /// A human message naming the byte offset, e.g. `invalid JSON at byte 12: expected ':' after an object key`.
+    public var message: String {
+        let what: String
+        switch reason {
+        case .empty: return "empty line"
+        case .invalidUTF8: what = "invalid UTF-8"
+        case .invalidJSON: what = "invalid JSON"
+        case .notAnObject: return "the line is valid JSON but not an object (\(detail))"
+        case .tooDeep: what = "nesting too deep"
+        case .tooLarge: what = "line too large"
+        case .nulByte: what = "NUL byte"
+        }
+        return "\(what) at byte \(offset): \(detail)"
+    }
+}
+
+/// One pass over a line's bytes that validates it as JSON text (RFC 8259, strictly) and records only
+/// what the pipeline needs, without building a tree.
+///
+/// Invariants:
+/// - A scan succeeds only for a single top-level object followed by nothing but whitespace.
+/// - Strings are well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF) with no raw
+///   control characters; escapes are the nine of RFC 8259.
+/// - After a successful scan, ``slots`` holds the last top-level member value for each slot name,
+///   ``strings`` every string *value* (not keys) outside members that have a field rule, in document
+///   order, and ``fieldHits`` the members that have a field rule, in order of their value's end.
+///
+/// ```swift
+/// var scanner = JSONScanner(keys: JSONKeyTable(slots: ["level"]))
+/// let error = Array(#"{"level":"info"}"#.utf8).withUnsafeBytes { scanner.scan($0) }
+/// // error == nil, scanner.slots[0].kind == .string
+/// ```
+public struct JSONScanner: Sendable {
+    public let keys: JSONKeyTable
+    public let maxDepth: Int
+    /// Whether string values are collected into ``strings`` (needed only for redaction).
+    public let collectStrings: Bool
+
+    public private(set) var slots: [JSONValueSpan]
+    public private(set) var strings: [JSONValueSpan] = []
+    public private(set) var fieldHits: [JSONFieldHit] = []
+
+    public init(keys: JSONKeyTable, maxDepth: Int = 64, collectStrings: Bool = true) {
+        self.keys = keys
+        self.maxDepth = maxDepth
+        self.collectStrings = collectStrings
+        self.slots = [JSONValueSpan](repeating: .absent, count: keys.slotCount)
+    }
+
+    /// Scans `bytes`; returns `nil` when they are one valid JSON object, else the first error.
+    public mutating func scan(_ bytes: UnsafeRawBufferPointer) -> JSONScanError? {
+        for i in slots.indices { slots[i] = .absent }
+        strings.removeAll(keepingCapacity: true)
+        fieldHits.removeAll(keepingCapacity: true)
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            return JSONScanError(reason: .empty, offset: 0, detail: "empty line")
+        }
+        var state = JSONParseState(
+            p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, keys: keys, maxDepth: maxDepth,
+            collectStrings: collectStrings, slots: slots, strings: strings, fieldHits: fieldHits)
+        slots = []
+        strings = []
+        fieldHits = []
+        let error = state.parseDocument()
+        slots = state.slots
+        strings = state.strings
+        fieldHits = state.fieldHits
+        return error
+    }
+
+    /// Scans an array of bytes.
+    public mutating func scan(_ bytes: [UInt8]) -> JSONScanError? {
+        bytes.withUnsafeBytes { scan($0) }
+    }
+}
+
+@usableFromInline
+struct JSONParseState {
+    let p: UnsafePointer<UInt8>
+    let n: Int
+    let keys: JSONKeyTable
+    let maxDepth: Int
+    let collectStrings: Bool
+    var slots: [JSONValueSpan]
+    var strings: [JSONValueSpan]
+    var fieldHits: [JSONFieldHit]
+    var i = 0
+    var error: JSONScanError?
+    /// The span of the value parsed last.
+    var last = JSONValueSpan.absent
+
+    init(p: UnsafePointer<UInt8>, n: Int, keys: JSONKeyTable, maxDepth: Int, collectStrings: Bool,
+         slots: [JSONValueSpan], strings: [JSONValueSpan], fieldHits: [JSONFieldHit]) {
+        self.p = p
+        self.n = n
+        self.keys = keys
+        self.maxDepth = maxDepth
+        self.collectStrings = collectStrings
+        self.slots = slots
+        self.strings = strings
+        self.fieldHits = fieldHits
+    }
+
+    @inline(__always)
+    mutating func fail(_ reason: RejectReason, _ offset: Int, _ detail: String) -> Bool {
+        if error == nil { error = JSONScanError(reason: reason, offset: offset, detail: detail) }
+        return false
+    }
+
+    /// Fails at `i` with the reason that fits the byte there.
+    mutating func unexpected(_ expected: String) -> Bool {
+        if i >= n { return fail(.invalidJSON, i, "unexpected end of line, expected \(expected)") }
+        let b = p[i]
+        if b == 0 { return fail(.nulByte, i, "NUL byte where \(expected) was expected") }
+        return fail(.invalidJSON, i, "unexpected byte 0x\(String(b, radix: 16)), expected \(expected)")
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while i < n {
+            let b = p[i]
+            if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { i += 1 } else { return }
+        }
+    }
+
+    mutating func parseDocument() -> JSONScanError? {
+        skipWhitespace()
+        if i == n { return JSONScanError(reason: .empty, offset: 0, detail: "empty line") }
+        if p[i] == UInt8(ascii: "{") {
+            if parseObject(depth: 1, topLevel: true) {
+                skipWhitespace()
+                if i != n {
+                    _ = unexpected("end of line after the object")
+                }
+            }
+            return error
+        }
+        let start = i
+        if parseValue(depth: 0, collect: false) {
+            skipWhitespace()
+            if i != n {
+                _ = unexpected("end of line after the value")
+                return error
+            }
+            let what: String
+            switch last.kind {
+            case .array: what = "an array"
+            case .string: what = "a string"
+            case .number: what = "a number"
+            case .true, .false: what = "a boolean"
+            case .null: what = "null"
+            default: what = "a value"
+            }
+            return JSONScanError(reason: .notAnObject, offset: start, detail: what)
+        }
+        return error
+    }
+
+    mutating func parseValue(depth: Int, collect: Bool) -> Bool {
+        guard i < n else { return unexpected("a value") }
+        switch p[i] {
+        case UInt8(ascii: "\""):
+            guard scanString() else { return false }
+            if collect && collectStrings { strings.append(last) }
+            return true
+        case UInt8(ascii: "{"):
+            return parseObject(depth: depth + 1, topLevel: false, collect: collect)
+        case UInt8(ascii: "["):
+            return parseArray(depth: depth + 1, collect: collect)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return parseNumber()
+        case UInt8(ascii: "t"):
+            return literal("true", .true)
+        case UInt8(ascii: "f"):
+            return literal("false", .false)
+        case UInt8(ascii: "n"):
+            return literal("null", .null)
+        default:
+            return unexpected("a value")
+        }
+    }
+
+    mutating func literal(_ word: StaticString, _ kind: JSONValueKind) -> Bool {
+        let start = i
+        let count = word.utf8CodeUnitCount
+        let w = word.utf8Start
+        var k = 0
+        while k < count {
+            guard i < n, p[i] == w[k] else { return unexpected("'\(word)'") }
+            i += 1
+            k += 1
+        }
+        last = JSONValueSpan(kind: kind, start: start, end: i, hasEscapes: false)
+        return true
+    }
+
+    mutating func parseNumber() -> Bool {
+        let start = i
+        if p[i] == UInt8(ascii: "-") { i += 1 }
+        guard i < n else { return unexpected("a digit") }
+        if p[i] == UInt8(ascii: "0") {
+            i += 1
+        } else if p[i] >= UInt8(ascii: "1") && p[i] <= UInt8(ascii: "9") {
+            i += 1
+            while i < n && p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+        } else {
+            return unexpected("a digit")
+        }
+        if i < n && p[i] == UInt8(ascii: ".") {
+            i += 1
+            guard i < n, p[i] &- UInt8(ascii: "0") < 10 else { return unexpected("a digit after '.'") }
+            while i < n && p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+        }
+        if i < n && (p[i] | 0x20) == UInt8(ascii: "e") {
+            i += 1
+            if i < n && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) { i += 1 }
+            guard i < n, p[i] &- UInt8(ascii: "0") < 10 else { return unexpected("a digit in the exponent") }
+            while i < n && p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+        }
+        last = JSONValueSpan(kind: .number, start: start, end: i, hasEscapes: false)
+        return true
+    }
+
+    mutating func parseArray(depth: Int, collect: Bool) -> Bool {
+        let start = i
+        if depth > maxDepth { return fail(.tooDeep, i, "more than \(maxDepth) nested objects/arrays") }
+        i += 1
+        skipWhitespace()
+        if i < n && p[i] == UInt8(ascii: "]") {
+            i += 1
+            last = JSONValueSpan(kind: .array, start: start, end: i, hasEscapes: false)
+            return true
+        }
+        while true {
+            guard parseValue(depth: depth, collect: collect) else { return false }
+            skipWhitespace()
+            guard i < n else { return unexpected("',' or ']'") }
+            if p[i] == UInt8(ascii: ",") {
+                i += 1
+                skipWhitespace()
+                continue
+            }
+            if p[i] == UInt8(ascii: "]") {
+                i += 1
+                last = JSONValueSpan(kind: .array, start: start, end: i, hasEscapes: false)
+                return true
+            }
+            return unexpected("',' or ']'")
+        }
+    }
+
+    mutating func parseObject(depth: Int, topLevel: Bool, collect: Bool = true) -> Bool {
+        let start = i
+        if depth > maxDepth { return fail(.tooDeep, i, "more than \(maxDepth) nested objects/arrays") }
+        i += 1
+        skipWhitespace()
+        if i < n && p[i] == UInt8(ascii: "}") {
+            i += 1
+            last = JSONValueSpan(kind: .object, start: start, end: i, hasEscapes: false)
+            return true
+        }
+        var keptBefore = false
+        var pendingDrop = -1
+        var commaPosition = -1
+        while true {
+            guard i < n, p[i] == UInt8(ascii: "\"") else { return unexpected("'\"' starting an object key") }
+            let keyStart = i
+            guard scanString() else { return false }
+            let key = last
+            if pendingDrop >= 0 {
+                fieldHits[pendingDrop].removeEnd = keyStart
+                pendingDrop = -1
+            }
+            let entry = lookupKey(key)
+            skipWhitespace()
+            guard i < n, p[i] == UInt8(ascii: ":") else { return unexpected("':' after an object key") }
+            i += 1
+            skipWhitespace()
+            let field = entry >= 0 ? keys.entries[entry].field : -1
+            guard parseValue(depth: depth, collect: collect && field < 0) else { return false }
+            let value = last
+            if topLevel && entry >= 0 {
+                let slot = keys.entries[entry].slot
+                if slot >= 0 { slots[slot] = value }
+            }
+            if field >= 0 {
+                var hit = JSONFieldHit(field: field, value: value, removeStart: keyStart, removeEnd: i)
+                if keys.entries[entry].drop {
+                    if keptBefore {
+                        hit.removeStart = commaPosition
+                    } else {
+                        pendingDrop = fieldHits.count
+                    }
+                } else {
+                    keptBefore = true
+                }
+                fieldHits.append(hit)
+            } else {
+                keptBefore = true
+            }
+            skipWhitespace()
+            guard i < n else { return unexpected("',' or '}'") }
+            if p[i] == UInt8(ascii: ",") {
+                commaPosition = i
+                i += 1
+                skipWhitespace()
+                continue
+            }
+            if p[i] == UInt8(ascii: "}") {
+                i += 1
+                last = JSONValueSpan(kind: .object, start: start, end: i, hasEscapes: false)
+                return true
+            }
+            return unexpected("',' or '}'")
+        }
+    }
+
+    @inline(__always)
+    func lookupKey(_ key: JSONValueSpan) -> Int {
+        if keys.entries.isEmpty { return -1 }
+        if !key.hasEscapes { return keys.lookup(p + key.start, key.end - key.start) }
+        let decoded = JSONString.unescape(UnsafeBufferPointer(start: p + key.start, count: key.end - key.start))
+        return (decoded + [0]).withUnsafeBufferPointer { keys.lookup($0.baseAddress!, $0.count - 1) }
+    }
+
+    /// Scans a string starting at its opening quote; sets `last` to its content span.
+    mutating func scanString() -> Bool {
+        i += 1
+        let start = i
+        var escaped = false
+        while true {
+            // Eight bytes at a time while none of them is a quote, a backslash, a control byte or non-ASCII.
+            while i + 8 <= n {
+                let x = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                let special = Self.specialBytes(x)
+                if special == 0 {
+                    i += 8
+                } else {
+                    i += special.trailingZeroBitCount >> 3
+                    break
+                }
+            }
+            guard i < n else { return fail(.invalidJSON, i, "unterminated string starting at byte \(start - 1)") }
+            let b = p[i]
+            if b == UInt8(ascii: "\"") {
+                last = JSONValueSpan(kind: .string, start: start, end: i, hasEscapes: escaped)
+                i += 1
+                return true
+            } else if b == UInt8(ascii: "\\") {
+                escaped = true
+                guard i + 1 < n else { return fail(.invalidJSON, i, "unterminated escape") }
+                switch p[i + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    i += 2
+                case UInt8(ascii: "u"):
+                    guard i + 6 <= n else { return fail(.invalidJSON, i, "truncated \\u escape") }
+                    for k in 2..<6 where JSONString.hexValue(p[i + k]) < 0 {
+                        return fail(.invalidJSON, i + k, "invalid hex digit in \\u escape")
+                    }
+                    i += 6
+                default:
+                    return fail(.invalidJSON, i, "invalid escape sequence")
+                }
+            } else if b < 0x20 {
+                if b == 0 { return fail(.nulByte, i, "NUL byte inside a string") }
+                return fail(.invalidJSON, i, "unescaped control character 0x\(String(b, radix: 16)) in a string")
+            } else if b >= 0x80 {
+                guard validateUTF8Sequence() else { return false }
+            } else {
+                i += 1
+            }
+        }
+    }
+
+    /// Bit 7 of each byte of the result is set where `x` has `"`, `\`, a byte below 0x20 or a byte >= 0x80.
+    /// Only the lowest set bit is exact (borrows may set higher ones), which is all the caller uses.
+    @inline(__always)
+    static func specialBytes(_ x: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let quote = x ^ (ones &* 0x22)
+        let backslash = x ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote
+        let hasBackslash = (backslash &- ones) & ~backslash
+        let hasControl = (x &- ones &* 0x20) & ~x
+        return (hasQuote | hasBackslash | hasControl | x) & high
+    }
+
+    /// Validates one multi-byte UTF-8 sequence at `i` (RFC 3629 table 3-7) and steps over it.
+    mutating func validateUTF8Sequence() -> Bool {
+        let b0 = p[i]
+        var length = 0
+        var low: UInt8 = 0x80
+        var highLimit: UInt8 = 0xBF
+        switch b0 {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; highLimit = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; highLimit = 0x8F
+        default:
+            return fail(.invalidUTF8, i, "byte 0x\(String(b0, radix: 16)) cannot start a UTF-8 sequence")
+        }
+        guard i + length <= n else { return fail(.invalidUTF8, i, "truncated UTF-8 sequence") }
+        let b1 = p[i + 1]
+        guard b1 >= low && b1 <= highLimit else { return fail(.invalidUTF8, i + 1, "invalid UTF-8 continuation byte") }
+        var k = 2
+        while k < length {
+            guard p[i + k] & 0xC0 == 0x80 else { return fail(.invalidUTF8, i + k, "invalid UTF-8 continuation byte") }
+            k += 1
+        }
+        i += length
+        return true
+    }
+}
