@@ -1,0 +1,130 @@
+import Testing
+@testable import VigilCore
+
+@Suite struct EventPipelineTests {
+    static func context(_ id: String = "ctx-id", truncated: Bool = false, kind: EventKind = .log) -> LineContext {
+        LineContext(source: "file", id: id, readTimeMillis: 1_000, truncated: truncated, defaultKind: kind)
+    }
+
+    static func accept(_ pipeline: inout EventPipeline, _ line: String, _ ctx: LineContext = context()) -> Event? {
+        if case .accepted(let e) = pipeline.process(Array(line.utf8), context: ctx) { return e }
+        return nil
+    }
+
+    @Test func classifiesAndExtracts() throws {
+        var p = try EventPipeline(configuration: PipelineConfiguration(), registry: MetricRegistry())
+        let e = try #require(Self.accept(&p, #"{"type":"prediction","@timestamp":"2025-03-01T00:00:00.412Z","service":"ml","level":"INFO","message":"served \"ok\""}"#))
+        #expect(e.kind == .prediction)
+        #expect(e.timestampMillis == 1_740_787_200_412)
+        #expect(e.service == "ml")
+        #expect(e.level == "INFO")
+        #expect(e.message == "served \"ok\"")
+        #expect(e.id == "ctx-id")
+        #expect(e.source == "file")
+        #expect(Self.accept(&p, #"{"type":"label","time":1740787200}"#)?.kind == .label)
+        #expect(Self.accept(&p, #"{"type":"label","time":1740787200}"#)?.timestampMillis == 1_740_787_200_000)
+        #expect(Self.accept(&p, #"{"type":"audit"}"#)?.kind == .log)
+        #expect(Self.accept(&p, #"{"msg":"no type"}"#)?.kind == .log)
+        #expect(Self.accept(&p, #"{"msg":"no type"}"#, Self.context(kind: .prediction))?.kind == .prediction)
+        #expect(Self.accept(&p, #"{"type":"log"}"#, Self.context(kind: .prediction))?.kind == .log)
+        // Missing or unparseable timestamp: read time.
+        #expect(Self.accept(&p, #"{"timestamp":"soon"}"#)?.timestampMillis == 1_000)
+        #expect(Self.accept(&p, "{}")?.timestampMillis == 1_000)
+    }
+
+    @Test func configurableFieldNames() throws {
+        let fields = PipelineConfiguration.Fields(type: "kind", timestamp: ["ts"], service: "svc", level: "lvl", message: "msg", id: "event_id")
+        var p = try EventPipeline(configuration: PipelineConfiguration(fields: fields), registry: MetricRegistry())
+        let e = try #require(Self.accept(&p, #"{"kind":"label","ts":1740787200412,"svc":"a","lvl":"warn","msg":"m","event_id":"e-1"}"#))
+        #expect(e.kind == .label)
+        #expect(e.timestampMillis == 1_740_787_200_412)
+        #expect((e.service, e.level, e.message) == ("a", "warn", "m"))
+        #expect(e.id == "e-1")
+        #expect(Self.accept(&p, #"{"event_id":""}"#)?.id == "ctx-id")
+    }
+
+    @Test func rejectionsAreCounted() throws {
+        let registry = MetricRegistry()
+        var p = try EventPipeline(configuration: PipelineConfiguration(maxLineBytes: 100), registry: registry)
+        let lines: [([UInt8], RejectReason?, Bool)] = [
+            (Array("{}".utf8), nil, false),
+            (Array("[1]".utf8), .notAnObject, false),
+            (Array("{".utf8), .invalidJSON, false),
+            (Array("".utf8), .empty, false),
+            ([UInt8](repeating: 0x20, count: 101), .tooLarge, false),
+            (Array(#"{"a":"#.utf8), .tooLarge, true),
+        ]
+        for (line, reason, truncated) in lines {
+            switch p.process(line, context: Self.context(truncated: truncated)) {
+            case .accepted: #expect(reason == nil)
+            case .rejected(let r, let message):
+                #expect(r == reason)
+                #expect(!message.isEmpty)
+            }
+        }
+        let received = registry.counter("vigil_events_received_total", help: "", labelNames: ["source"])
+        let rejected = registry.counter("vigil_events_rejected_total", help: "", labelNames: ["source", "reason"])
+        let truncated = registry.counter("vigil_lines_truncated_total", help: "", labelNames: ["source"])
+        #expect(received.labels(["file"]).value == 6)
+        #expect(rejected.labels(["file", "too_large"]).value == 2)
+        #expect(rejected.labels(["file", "not_an_object"]).value == 1)
+        #expect(truncated.labels(["file"]).value == 1)
+    }
+
+    @Test func metricsFromLogs() throws {
+        let registry = MetricRegistry()
+        var mapping = LogMetricMapping.httpServerDuration
+        mapping.when = ["type": "log"]
+        let counter = LogMetricMapping(name: "app_log_events_total", labels: [LogMetricMapping.Label(parsing: "service"),
+                                                                            LogMetricMapping.Label(parsing: "severity=level")])
+        var p = try EventPipeline(configuration: PipelineConfiguration(metricsFromLogs: [mapping, counter]), registry: registry)
+        let lines = [
+            #"{"service":"ml","route":"/v1/predict","method":"POST","status":200,"latency_ms":20,"level":"INFO"}"#,
+            #"{"service":"ml","route":"/v1/predict","method":"POST","status":200,"latency_ms":30,"level":"INFO"}"#,
+            #"{"service":"ml","route":"/v1/predict","method":"POST","status":500,"latency_ms":"1500","level":"ERROR"}"#,
+            #"{"type":"prediction","service":"ml","route":"/v1/predict","method":"POST","status":200,"latency_ms":5}"#,
+            #"{"service":"ml","route":"/health","status":200}"#,
+        ]
+        for l in lines { #expect(Self.accept(&p, l) != nil) }
+        let h = registry.histogram("http_server_request_duration_seconds", help: "",
+                                   labelNames: ["service_name", "http_route", "http_request_method", "http_response_status_code"],
+                                   buckets: LogMetricMapping.durationBuckets)
+        let ok = h.labels(["ml", "/v1/predict", "POST", "200"])
+        #expect(ok.count == 2)
+        #expect(abs(ok.sum - 0.05) < 1e-12)
+        #expect(h.labels(["ml", "/v1/predict", "POST", "500"]).sum == 1.5)
+        let c = registry.counter("app_log_events_total", help: "", labelNames: ["service", "severity"])
+        #expect(c.labels(["ml", "INFO"]).value == 2)
+        #expect(c.labels(["ml", ""]).value == 2)
+        #expect(c.labels(["ml", "ERROR"]).value == 1)
+    }
+
+    @Test func invalidMappingsNameThePath() {
+        let cases: [(LogMetricMapping, String)] = [
+            (LogMetricMapping(name: "bad-name_total"), "metrics_from_logs[0].name"),
+            (LogMetricMapping(name: "requests"), "metrics_from_logs[0].name"),
+            (LogMetricMapping(name: "h_seconds", histogramOf: "x", buckets: [1, 0.5]), "metrics_from_logs[0].buckets"),
+            (LogMetricMapping(name: "c_total", labels: [.init(name: "__x", field: "x")]), "metrics_from_logs[0].labels[0]"),
+        ]
+        for (mapping, path) in cases {
+            do {
+                _ = try PipelineConfiguration(metricsFromLogs: [mapping])
+                Issue.record("accepted \(mapping.name)")
+            } catch {
+                #expect(error.path == path)
+            }
+        }
+    }
+
+    @Test func deterministicIDs() {
+        let ns = DeterministicID.namespace("2049:131:256-9f1c2d3e4f5a6b7c")
+        let a = DeterministicID.make(ns, position: 4096)
+        #expect(a.count == 32)
+        #expect(a == DeterministicID.make(DeterministicID.namespace("2049:131:256-9f1c2d3e4f5a6b7c"), position: 4096))
+        #expect(a != DeterministicID.make(ns, position: 4097))
+        #expect(a != DeterministicID.make(DeterministicID.namespace("2049:132:256-9f1c2d3e4f5a6b7c"), position: 4096))
+        var seen = Set<String>()
+        for i in 0..<10_000 { seen.insert(DeterministicID.make(ns, position: Int64(i))) }
+        #expect(seen.count == 10_000)
+    }
+}
