@@ -318,21 +318,41 @@ public struct ModelMonitor: Sendable {
     }
 }
 
-/// Accuracy decay: current quality below the reference quality minus a tolerance (above it plus the tolerance
+/// Accuracy decay: a headline metric below the reference value minus a tolerance (above it plus the tolerance
 /// for losses and errors).
+///
+/// Headline metrics: binary classification `accuracy`, `f1`, `roc_auc`; multiclass `accuracy`, `f1_macro`;
+/// regression `r2`. Only these are checked, so one real fall raises a few findings rather than a dozen.
 public enum DecayCheck {
+    public static func headlineMetrics(_ task: ModelTask) -> Set<String> {
+        switch task {
+        case .binaryClassification: ["accuracy", "f1", "roc_auc"]
+        case .multiclassClassification: ["accuracy", "f1_macro"]
+        case .regression: ["r2"]
+        }
+    }
+
     public static func findings(reference: [String: Double], current: ModelQuality,
                                 tolerance: Double) -> [EvaluationFinding] {
+        let headline = headlineMetrics(current.task)
+        return findings(reference: reference, current: current.namedValues.filter { headline.contains($0.name) },
+                        tolerance: tolerance)
+    }
+
+    /// Compares each current figure with the reference figure of the same name; `prefix` names estimated
+    /// figures in findings (`estimated_accuracy`).
+    public static func findings(reference: [String: Double], current: [(name: String, value: Double)],
+                                tolerance: Double, prefix: String = "") -> [EvaluationFinding] {
         var out: [EvaluationFinding] = []
-        for (name, value) in current.namedValues {
-            guard let ref = reference[name], !ref.isNaN, !value.isNaN else { continue }
+        for (name, value) in current {
+            guard let ref = reference[name], ref.isFinite, value.isFinite else { continue }
             if ModelQuality.higherIsBetter(name) {
                 if value < ref - tolerance {
-                    out.append(EvaluationFinding(kind: .decay, subject: name, metric: name, value: value,
+                    out.append(EvaluationFinding(kind: .decay, subject: name, metric: prefix + name, value: value,
                                                  threshold: ref - tolerance))
                 }
             } else if value > ref + tolerance {
-                out.append(EvaluationFinding(kind: .decay, subject: name, metric: name, value: value,
+                out.append(EvaluationFinding(kind: .decay, subject: name, metric: prefix + name, value: value,
                                              threshold: ref + tolerance))
             }
         }
