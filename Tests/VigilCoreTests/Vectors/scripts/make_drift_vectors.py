@@ -213,8 +213,34 @@ def other_stats_vectors():
     for a in (0.5, 1.0, 1.5, 2.0, 3.5, 10.0, 50.0, 200.0, 1000.5):
         for x in (0.01, 0.5, 1.0, 2.5, 7.0, 15.0, 60.0, 250.0, 1100.0):
             gammaincc.append({"a": a, "x": x, "q": float(special.gammaincc(a, x))})
+    psi = []
+    for n, m, shift, bins in ((500, 400, 0.0, 10), (1000, 800, 0.5, 10), (300, 300, 0.2, 5), (50, 2000, 1.5, 10)):
+        ref = r6(rng.normal(0, 1, n))
+        cur = r6(rng.normal(shift, 1.3, m))
+        psi.append({"reference": ref, "current": cur, "bins": bins, "psi": psi_reference_bins(ref, cur, bins)})
+    ties = [float(v) for v in rng.integers(0, 4, 200)]
+    cur_ties = [float(v) for v in rng.integers(0, 6, 150)]
+    psi.append({"reference": ties, "current": cur_ties, "bins": 10, "psi": psi_reference_bins(ties, cur_ties, 10)})
     return {"versions": PINNED, "wasserstein": wass, "jensenshannon": js, "chi2_contingency": chi,
-            "gammaincc": gammaincc}
+            "gammaincc": gammaincc, "psi": psi}
+
+
+def psi_reference_bins(ref, cur, bins, eps=0.0001):
+    """PSI on reference quantile bins: NumPy linear quantiles, repeated edges merged, bin i = [e_i, e_i+1),
+    values outside the reference range in the outer bins, empty-bin proportion replaced by eps."""
+    edges = []
+    for q in np.quantile(np.asarray(ref), np.arange(bins + 1) / bins):
+        if not edges or edges[-1] != q:
+            edges.append(float(q))
+    if len(edges) == 1:
+        edges.append(edges[0])
+    interior = np.asarray(edges[1:-1])
+    k = len(edges) - 1
+    rc = np.bincount(np.searchsorted(interior, ref, side="right"), minlength=k) / len(ref)
+    cc = np.bincount(np.searchsorted(interior, cur, side="right"), minlength=k) / len(cur)
+    rc = np.where(rc == 0, eps, rc)
+    cc = np.where(cc == 0, eps, cc)
+    return float(np.sum((rc - cc) * np.log(rc / cc)))
 
 
 def dump(path, obj):
