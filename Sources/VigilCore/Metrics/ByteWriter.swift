@@ -21,12 +21,23 @@ struct ByteWriter: ~Copyable {
 
     @inline(__always)
     mutating func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { src in
-            guard let from = src.baseAddress, src.count > 0 else { return }
-            ensure(src.count)
-            (base + count).update(from: from, count: src.count)
-            count &+= src.count
+        bytes.withUnsafeBufferPointer { write($0) }
+    }
+
+    @inline(__always)
+    mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let from = bytes.baseAddress else { return }
+        let n = bytes.count
+        ensure(n)
+        let to = base + count
+        if n <= 16 {
+            // Most pieces are a few bytes (`0.25"} `, `} `): a call to memmove costs more than the copy.
+            var i = 0
+            while i < n { to[i] = from[i]; i &+= 1 }
+        } else {
+            to.update(from: from, count: n)
         }
+        count &+= n
     }
 
     @inline(__always)

@@ -17,12 +17,12 @@ public final class Counter: Sendable {
     let labelValues: [String]
     /// `name{labels} ` as the sample prefix of the total in both formats.
     let samplePrefix: [UInt8]
-    /// `{labels` (open) or empty: for the `_created` line.
-    let labelBlock: [UInt8]
+    /// Where `{labels` (open) sits in `samplePrefix` (empty without labels): for the `_created` line.
+    let labelBlock: Range<Int>
     /// Unix seconds when the series was created; NaN when the registry has no clock.
     let created: Double
 
-    init(labelValues: [String], samplePrefix: [UInt8], labelBlock: [UInt8], created: Double) {
+    init(labelValues: [String], samplePrefix: [UInt8], labelBlock: Range<Int>, created: Double) {
         self.labelValues = labelValues
         self.samplePrefix = samplePrefix
         self.labelBlock = labelBlock

@@ -1,16 +1,31 @@
 /// Renders snapshots of metric families as Prometheus text 0.0.4 or OpenMetrics 1.0.0.
 ///
-/// Two passes over the same snapshot: the first adds up an upper bound of the output size from the
-/// pre-rendered byte lengths (numbers count as their widest rendering), the second writes into an array of
-/// exactly that capacity. No reallocation, no intermediate strings except for non-integral doubles.
+/// Two passes over the same snapshot: `prepare` adds up an upper bound of the output size from the
+/// pre-rendered byte lengths (numbers count as their widest rendering), `write` fills memory of that size.
+/// No reallocation, no intermediate strings except for non-integral doubles.
 enum ExpositionEncoder {
-    private enum Snapshot {
+    struct Prepared {
+        fileprivate var snapshots: [Snapshot]
+        fileprivate var headers: [[UInt8]]
+        fileprivate var openMetrics: Bool
+        /// The output is at most this many bytes.
+        var maximumSize: Int
+    }
+
+    fileprivate enum Snapshot {
         case counter(CounterFamily, [Counter])
         case gauge(GaugeFamily, [Gauge])
         case histogram(HistogramFamily, [Histogram])
     }
 
     static func render(_ families: [MetricRegistry.Family], format: ExpositionFormat) -> [UInt8] {
+        let prepared = prepare(families, format: format)
+        return [UInt8](unsafeUninitializedCapacity: prepared.maximumSize) { buffer, initialized in
+            initialized = write(prepared, into: UnsafeMutableRawBufferPointer(buffer))
+        }
+    }
+
+    static func prepare(_ families: [MetricRegistry.Family], format: ExpositionFormat) -> Prepared {
         let openMetrics = format == .openMetrics
         var snapshots: [Snapshot] = []
         snapshots.reserveCapacity(families.count)
@@ -41,8 +56,8 @@ enum ExpositionEncoder {
                 let series = f.table.snapshot
                 snapshots.append(.histogram(f, series))
                 header = metadata(name: f.name, type: "histogram", help: f.help, openMetrics: openMetrics)
-                let suffixes = f.bucketSuffixes.reduce(0) { $0 &+ $1.count }
-                let lines = f.bucketSuffixes.count
+                let suffixes = f.bucketSuffixBytes.count
+                let lines = f.bucketSuffixOffsets.count - 1
                 let tails = f.countName.count + f.sumName.count + 2 * (2 + number + 1)
                     + (openMetrics ? f.createdName.count + 2 + number + 1 : 0)
                 for s in series {
@@ -54,9 +69,17 @@ enum ExpositionEncoder {
             bound &+= header.count
         }
 
-        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
-            var out = ByteWriter(base: buffer.baseAddress!, capacity: bound)
-            for (snapshot, header) in zip(snapshots, headers) {
+        return Prepared(snapshots: snapshots, headers: headers, openMetrics: openMetrics, maximumSize: bound)
+    }
+
+    /// Writes the exposition into `buffer` (at least `prepared.maximumSize` bytes); returns the bytes written.
+    static func write(_ prepared: Prepared, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        precondition(buffer.count >= prepared.maximumSize, "render buffer smaller than the size it was given")
+        let openMetrics = prepared.openMetrics
+        guard let base = buffer.baseAddress else { return 0 }
+        var out = ByteWriter(base: base.assumingMemoryBound(to: UInt8.self), capacity: buffer.count)
+        do {
+            for (snapshot, header) in zip(prepared.snapshots, prepared.headers) {
                 out.write(header)
                 switch snapshot {
                 case .counter(let family, let series):
@@ -72,8 +95,8 @@ enum ExpositionEncoder {
                 }
             }
             if openMetrics { out.write("# EOF\n") }
-            initialized = out.count
         }
+        return out.count
     }
 
     /// `# HELP` then `# TYPE` in Prometheus text (its convention); `# TYPE` then `# HELP` in OpenMetrics
@@ -99,9 +122,11 @@ enum ExpositionEncoder {
         return out
     }
 
-    private static func closeLabels(_ block: [UInt8], into out: inout ByteWriter) {
+    /// Writes `prefix[block]` + `} `, or a single space when the series has no labels.
+    @inline(__always)
+    private static func closeLabels(_ prefix: UnsafeBufferPointer<UInt8>, _ block: Range<Int>, into out: inout ByteWriter) {
         if !block.isEmpty {
-            out.write(block)
+            out.write(UnsafeBufferPointer(rebasing: prefix[block]))
             out.write("} ")
         } else {
             out.write(UInt8(ascii: " "))
@@ -111,52 +136,62 @@ enum ExpositionEncoder {
     private static func writeCounters(_ family: CounterFamily, _ series: [Counter], openMetrics: Bool,
                                       into out: inout ByteWriter) {
         for s in series {
-            if openMetrics, let totalName = family.openMetricsTotalName {
-                out.write(totalName)
-                closeLabels(s.labelBlock, into: &out)
-            } else {
-                out.write(s.samplePrefix)
-            }
-            out.write(s.value)
-            out.write(UInt8(ascii: "\n"))
-            if openMetrics, !s.created.isNaN {
-                out.write(family.createdName)
-                closeLabels(s.labelBlock, into: &out)
-                writeTimestamp(s.created, into: &out)
+            s.samplePrefix.withUnsafeBufferPointer { prefix in
+                if openMetrics, let totalName = family.openMetricsTotalName {
+                    out.write(totalName)
+                    closeLabels(prefix, s.labelBlock, into: &out)
+                } else {
+                    out.write(prefix)
+                }
+                out.write(s.value)
                 out.write(UInt8(ascii: "\n"))
+                if openMetrics, !s.created.isNaN {
+                    out.write(family.createdName)
+                    closeLabels(prefix, s.labelBlock, into: &out)
+                    writeTimestamp(s.created, into: &out)
+                    out.write(UInt8(ascii: "\n"))
+                }
             }
         }
     }
 
     private static func writeHistograms(_ family: HistogramFamily, _ series: [Histogram], openMetrics: Bool,
                                         into out: inout ByteWriter) {
-        let suffixes = family.bucketSuffixes
-        for s in series {
-            // Format under the series' lock: buckets, count and sum come from the same instant, so the
-            // `+Inf` bucket always equals `_count`. The lock is held for a few hundred nanoseconds.
-            s.state.withLock { state in
-                var cumulative: UInt64 = 0
-                for i in 0..<suffixes.count {
-                    cumulative &+= state.counts[i]
-                    out.write(s.bucketPrefix)
-                    out.write(suffixes[i])
-                    out.write(cumulative)
-                    out.write(UInt8(ascii: "\n"))
+        let lines = family.bucketSuffixOffsets.count - 1
+        family.bucketSuffixBytes.withUnsafeBufferPointer { suffixBytes in
+            family.bucketSuffixOffsets.withUnsafeBufferPointer { offsets in
+                for s in series {
+                    s.bucketPrefix.withUnsafeBufferPointer { prefix in
+                        // Format under the series' lock: buckets, count and sum come from the same instant, so
+                        // the `+Inf` bucket always equals `_count`. The lock is held for a few hundred nanoseconds.
+                        s.state.withLock { state in
+                            state.counts.withUnsafeBufferPointer { counts in
+                                var cumulative: UInt64 = 0
+                                for i in 0..<lines {
+                                    cumulative &+= counts[i]
+                                    out.write(prefix)
+                                    out.write(UnsafeBufferPointer(rebasing: suffixBytes[offsets[i]..<offsets[i &+ 1]]))
+                                    out.write(cumulative)
+                                    out.write(UInt8(ascii: "\n"))
+                                }
+                            }
+                            out.write(family.countName)
+                            closeLabels(prefix, s.labelBlock, into: &out)
+                            out.write(state.count)
+                            out.write(UInt8(ascii: "\n"))
+                            out.write(family.sumName)
+                            closeLabels(prefix, s.labelBlock, into: &out)
+                            out.write(state.sum)
+                            out.write(UInt8(ascii: "\n"))
+                        }
+                        if openMetrics, !s.created.isNaN {
+                            out.write(family.createdName)
+                            closeLabels(prefix, s.labelBlock, into: &out)
+                            writeTimestamp(s.created, into: &out)
+                            out.write(UInt8(ascii: "\n"))
+                        }
+                    }
                 }
-                out.write(family.countName)
-                closeLabels(s.labelBlock, into: &out)
-                out.write(state.count)
-                out.write(UInt8(ascii: "\n"))
-                out.write(family.sumName)
-                closeLabels(s.labelBlock, into: &out)
-                out.write(state.sum)
-                out.write(UInt8(ascii: "\n"))
-            }
-            if openMetrics, !s.created.isNaN {
-                out.write(family.createdName)
-                closeLabels(s.labelBlock, into: &out)
-                writeTimestamp(s.created, into: &out)
-                out.write(UInt8(ascii: "\n"))
             }
         }
     }

@@ -22,11 +22,11 @@ public final class Histogram: Sendable {
     let labelValues: [String]
     /// `name_bucket{labels,le="` (or `name_bucket{le="`): each bucket line continues it.
     let bucketPrefix: [UInt8]
-    /// `{labels` (open) or empty: for `_count`, `_sum`, `_created`.
-    let labelBlock: [UInt8]
+    /// Where `{labels` (open) sits in `bucketPrefix` (empty without labels): for `_count`, `_sum`, `_created`.
+    let labelBlock: Range<Int>
     let created: Double
 
-    init(upperBounds: [Double], labelValues: [String], bucketPrefix: [UInt8], labelBlock: [UInt8], created: Double) {
+    init(upperBounds: [Double], labelValues: [String], bucketPrefix: [UInt8], labelBlock: Range<Int>, created: Double) {
         self.upperBounds = upperBounds
         self.labelValues = labelValues
         self.bucketPrefix = bucketPrefix

@@ -26,11 +26,8 @@ public final class CounterFamily: Sendable {
         openMetricsTotalName = name.hasSuffix("_total") ? nil : Array((name + "_total").utf8)
         let sampleName = Array(name.utf8)
         table = SeriesTable(name: name, labelNames: labelNames, limit: limit, onOverflow: onOverflow) { values in
-            let block = MetricText.openLabelBlock(names: labelNames, values: values)
-            var prefix = sampleName
-            prefix.append(contentsOf: block)
-            if !block.isEmpty { prefix.append(UInt8(ascii: "}")) }
-            prefix.append(UInt8(ascii: " "))
+            let (prefix, block) = MetricText.seriesPrefix(name: sampleName, labelNames: labelNames, values: values,
+                                                          ending: "} ", bareEnding: " ")
             return Counter(labelValues: values, samplePrefix: prefix, labelBlock: block, created: clock?() ?? .nan)
         }
     }
@@ -58,11 +55,8 @@ public final class GaugeFamily: Sendable {
         self.labelNames = labelNames
         let sampleName = Array(name.utf8)
         table = SeriesTable(name: name, labelNames: labelNames, limit: limit, onOverflow: onOverflow) { values in
-            let block = MetricText.openLabelBlock(names: labelNames, values: values)
-            var prefix = sampleName
-            prefix.append(contentsOf: block)
-            if !block.isEmpty { prefix.append(UInt8(ascii: "}")) }
-            prefix.append(UInt8(ascii: " "))
+            let (prefix, _) = MetricText.seriesPrefix(name: sampleName, labelNames: labelNames, values: values,
+                                                      ending: "} ", bareEnding: " ")
             return Gauge(labelValues: values, samplePrefix: prefix)
         }
     }
@@ -85,8 +79,11 @@ public final class HistogramFamily: Sendable {
     /// Finite upper bounds, strictly increasing; `+Inf` is implicit.
     public let buckets: [Double]
     let table: SeriesTable<Histogram>
-    /// `0.005"} ` … `+Inf"} `: the end of each bucket line after the series' `bucketPrefix`.
-    let bucketSuffixes: [[UInt8]]
+    /// `0.005"} ` … `+Inf"} `: the end of each bucket line after the series' `bucketPrefix`, all in one array
+    /// (bucket `i` is `bucketSuffixBytes[bucketSuffixOffsets[i]..<bucketSuffixOffsets[i + 1]]`) so a render
+    /// touches one buffer instead of retaining one array per line.
+    let bucketSuffixBytes: [UInt8]
+    let bucketSuffixOffsets: [Int]
     let countName: [UInt8]
     let sumName: [UInt8]
     let createdName: [UInt8]
@@ -97,20 +94,21 @@ public final class HistogramFamily: Sendable {
         self.help = help
         self.labelNames = labelNames
         self.buckets = buckets
-        bucketSuffixes = (buckets + [.infinity]).map { Array((MetricText.canonicalNumber($0) + "\"} ").utf8) }
+        var suffixBytes: [UInt8] = []
+        var suffixOffsets = [0]
+        for bound in buckets + [.infinity] {
+            suffixBytes.append(contentsOf: (MetricText.canonicalNumber(bound) + "\"} ").utf8)
+            suffixOffsets.append(suffixBytes.count)
+        }
+        bucketSuffixBytes = suffixBytes
+        bucketSuffixOffsets = suffixOffsets
         countName = Array((name + "_count").utf8)
         sumName = Array((name + "_sum").utf8)
         createdName = Array((name + "_created").utf8)
         let bucketName = Array((name + "_bucket").utf8)
         table = SeriesTable(name: name, labelNames: labelNames, limit: limit, onOverflow: onOverflow) { values in
-            let block = MetricText.openLabelBlock(names: labelNames, values: values)
-            var prefix = bucketName
-            if block.isEmpty {
-                prefix.append(contentsOf: "{le=\"".utf8)
-            } else {
-                prefix.append(contentsOf: block)
-                prefix.append(contentsOf: ",le=\"".utf8)
-            }
+            let (prefix, block) = MetricText.seriesPrefix(name: bucketName, labelNames: labelNames, values: values,
+                                                          ending: ",le=\"", bareEnding: "{le=\"")
             return Histogram(upperBounds: buckets, labelValues: values, bucketPrefix: prefix, labelBlock: block,
                              created: clock?() ?? .nan)
         }

@@ -52,6 +52,9 @@ public final class MetricRegistry: Sendable {
     private let state: Mutex<State>
     private let overflowFamily: CounterFamily
     private let renderDuration: Gauge
+    /// Memory `withRendered` renders into, kept between scrapes: a fresh multi-megabyte block each time
+    /// costs more in page faults than the rendering itself.
+    private let scratch = Mutex(RenderScratch())
 
     /// - Parameters:
     ///   - defaultCardinalityLimit: series per family before label sets fold into `other`.
@@ -153,10 +156,54 @@ public final class MetricRegistry: Sendable {
     /// Renders every family in `format`. Collectors run first; then the series lists are snapshotted (one
     /// lock per family, held only to copy an array reference) and values are read atomically while writing.
     public func render(_ format: ExpositionFormat) -> [UInt8] {
+        ExpositionEncoder.render(prepareFamilies(), format: format)
+    }
+
+    /// Renders straight into memory the caller owns, such as a NIO `ByteBuffer`, saving the copy that
+    /// wrapping `render(_:)`'s array would cost. `writer` gets the largest size the exposition can take and a
+    /// function that writes it into a buffer of at least that size and returns the number of bytes written.
+    /// ```swift
+    /// var buffer = ByteBufferAllocator().buffer(capacity: 0)
+    /// registry.render(.openMetrics) { maximumSize, write in
+    ///     buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximumSize) { write($0) }
+    /// }
+    /// ```
+    public func render(_ format: ExpositionFormat,
+                       using writer: (_ maximumSize: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) -> Void) {
+        let prepared = ExpositionEncoder.prepare(prepareFamilies(), format: format)
+        writer(prepared.maximumSize) { ExpositionEncoder.write(prepared, into: $0) }
+    }
+
+    /// Renders into a buffer the registry keeps between calls and lends it to `body` (valid only inside it),
+    /// for callers that transform the bytes anyway, such as gzip. A call that finds the buffer lent out
+    /// (concurrent scrapes) uses a buffer of its own.
+    public func withRendered<R>(_ format: ExpositionFormat, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let prepared = ExpositionEncoder.prepare(prepareFamilies(), format: format)
+        var buffer = scratch.withLock { $0.take() }
+        defer {
+            let spare = scratch.withLock { kept in
+                // Keep the larger buffer; free the other.
+                if kept.capacity >= buffer.capacity { return buffer }
+                let old = kept
+                kept = buffer
+                return old
+            }
+            var toFree = spare
+            toFree.release()
+        }
+        let memory = buffer.reserve(prepared.maximumSize)
+        let count = ExpositionEncoder.write(prepared, into: memory)
+        return try body(UnsafeRawBufferPointer(rebasing: memory[0..<count]))
+    }
+
+    private func prepareFamilies() -> [Family] {
         let collectors = state.withLock { $0.collectors }
         for collector in collectors { collector() }
-        let families = state.withLock { $0.ordered }
-        return ExpositionEncoder.render(families, format: format)
+        return state.withLock { $0.ordered }
+    }
+
+    deinit {
+        scratch.withLock { $0.release() }
     }
 
     // MARK: - Registration helpers
@@ -183,5 +230,35 @@ public final class MetricRegistry: Sendable {
     private func overflowCallback(for name: String) -> @Sendable () -> Void {
         let overflowFamily = self.overflowFamily
         return { overflowFamily.labels(name).increment() }
+    }
+}
+
+/// A growable raw buffer that shrinks again when the output has become much smaller. It has one owner at a
+/// time: the registry's mutex hands it out (`take`) and gets it back, hence `@unchecked Sendable`.
+struct RenderScratch: @unchecked Sendable {
+    private var memory = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+    var capacity: Int { memory.count }
+
+    /// Moves the buffer out, leaving an empty one.
+    mutating func take() -> RenderScratch {
+        let taken = self
+        self = RenderScratch()
+        return taken
+    }
+
+    mutating func reserve(_ size: Int) -> UnsafeMutableRawBufferPointer {
+        let tooSmall = memory.count < size
+        let wasteful = memory.count > 1 << 20 && size < memory.count / 4
+        if tooSmall || wasteful {
+            release()
+            memory = .allocate(byteCount: size + size / 4, alignment: 16)
+        }
+        return memory
+    }
+
+    mutating func release() {
+        memory.deallocate()
+        memory = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     }
 }

@@ -47,6 +47,11 @@ enum MetricText {
     }
 
     private static func appendEscaped(_ value: String, escapeQuote: Bool, to out: inout [UInt8]) {
+        let clean = value.utf8.allSatisfy { $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\"") }
+        if clean {
+            out.append(contentsOf: value.utf8)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
@@ -57,22 +62,31 @@ enum MetricText {
         }
     }
 
-    /// `{a="x",b="y"` (no closing brace), or empty when there are no labels. Callers close it with `}`
-    /// or continue it with `,le="…"}`.
-    static func openLabelBlock(names: [String], values: [String]) -> [UInt8] {
-        if names.isEmpty { return [] }
+    /// `name{a="x",b="y"` + `ending`, or `name` + `bareEnding` without labels, in one allocation; also returns
+    /// where `{a="x",b="y"` sits in it (empty without labels), which the `_count`/`_sum`/`_created` lines reuse.
+    static func seriesPrefix(name: [UInt8], labelNames: [String], values: [String],
+                             ending: StaticString, bareEnding: StaticString) -> (bytes: [UInt8], labelBlock: Range<Int>) {
         var out: [UInt8] = []
-        out.reserveCapacity(names.reduce(1) { $0 + $1.utf8.count + 4 } + values.reduce(0) { $0 + $1.utf8.count })
+        var size = name.count + ending.utf8CodeUnitCount + 1
+        for (labelName, value) in zip(labelNames, values) { size += labelName.utf8.count + value.utf8.count + 4 }
+        out.reserveCapacity(size + 8)
+        out.append(contentsOf: name)
+        if labelNames.isEmpty {
+            bareEnding.withUTF8Buffer { out.append(contentsOf: $0) }
+            return (out, name.count..<name.count)
+        }
         out.append(UInt8(ascii: "{"))
-        for (i, name) in names.enumerated() {
+        for (i, labelName) in labelNames.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: labelName.utf8)
             out.append(UInt8(ascii: "="))
             out.append(UInt8(ascii: "\""))
             appendEscapedLabelValue(values[i], to: &out)
             out.append(UInt8(ascii: "\""))
         }
-        return out
+        let block = name.count..<out.count
+        ending.withUTF8Buffer { out.append(contentsOf: $0) }
+        return (out, block)
     }
 
     /// The OpenMetrics canonical rendering of a number used as a label value (`le`): Go's shortest `%g`

@@ -6,8 +6,25 @@ import Synchronization
 /// as a snapshot (one retain) and read values outside the lock; at most `limit` label sets get their own
 /// series, later ones share the single all-`other` series.
 final class SeriesTable<Series: AnyObject & Sendable>: Sendable {
+    /// Label values with their hash computed once (seeded `Hasher`, so hostile label values cannot force
+    /// collisions): a lookup hashes the strings once, and growing the dictionary rehashes only the integer.
+    struct Key: Hashable {
+        let values: [String]
+        let hash: Int
+
+        init(_ values: [String]) {
+            var hasher = Hasher()
+            for value in values { hasher.combine(value) }
+            self.values = values
+            self.hash = hasher.finalize()
+        }
+
+        static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.values == b.values }
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    }
+
     struct State {
-        var index: [[String]: Series] = [:]
+        var index: [Key: Series] = [:]
         var ordered: [Series] = []
         var overflow: Series?
     }
@@ -36,8 +53,9 @@ final class SeriesTable<Series: AnyObject & Sendable>: Sendable {
     func lookup(_ values: [String]) -> Series {
         precondition(values.count == labelNames.count,
                      "\(name) takes \(labelNames.count) label values, got \(values.count)")
+        let key = Key(values)
         let (series, overflowed) = state.withLock { state -> (Series, Bool) in
-            if let existing = state.index[values] { return (existing, false) }
+            if let existing = state.index[key] { return (existing, false) }
             if state.index.count >= limit {
                 if let overflow = state.overflow { return (overflow, true) }
                 let overflow = make(Array(repeating: "other", count: labelNames.count))
@@ -46,7 +64,7 @@ final class SeriesTable<Series: AnyObject & Sendable>: Sendable {
                 return (overflow, true)
             }
             let created = make(values)
-            state.index[values] = created
+            state.index[key] = created
             state.ordered.append(created)
             return (created, false)
         }

@@ -156,6 +156,33 @@ import Testing
         #expect(fractional.value == Double(tasks * iterations) * 0.5)
     }
 
+    @Test(arguments: [ExpositionFormat.prometheusText, .openMetrics])
+    func allRenderPathsProduceTheSameBytes(format: ExpositionFormat) {
+        let registry = MetricRegistry(clock: { 1_000 })
+        let counters = registry.counter("c_total", help: "C \\ \"x\".", labelNames: ["a", "b"])
+        let histograms = registry.histogram("h_seconds", help: "H.", labelNames: ["a"], buckets: [0.1, 1, 10])
+        for i in 0..<500 {
+            counters.labels("v\(i % 7)", "w\"\(i)\n").increment(by: i)
+            histograms.labels("v\(i % 11)").observe(Double(i) / 37)
+        }
+        let array = registry.render(format)
+        var viaWriter: [UInt8] = []
+        registry.render(format) { maximumSize, write in
+            #expect(maximumSize >= array.count)
+            let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: maximumSize, alignment: 1)
+            defer { memory.deallocate() }
+            let written = write(memory)
+            viaWriter = Array(memory[0..<written])
+        }
+        #expect(viaWriter == array)
+        for _ in 0..<3 {
+            // The kept buffer is reused (and must not leak earlier, longer output).
+            #expect(registry.withRendered(format) { Array($0) } == array)
+        }
+        let small = MetricRegistry()
+        #expect(small.withRendered(format) { Array($0) } == small.render(format))
+    }
+
     @Test func registeringManySeriesInOneFamily() {
         let registry = MetricRegistry(defaultCardinalityLimit: 200_000)
         let family = registry.counter("many_total", help: "M.", labelNames: ["id"])
