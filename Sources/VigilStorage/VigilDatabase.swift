@@ -29,6 +29,10 @@ public final class VigilDatabase: Sendable {
         options.synchronous = synchronous
         // 16 KiB pages: spool blocks are large blobs; bigger pages mean shorter overflow chains.
         options.pageSize = 16_384
+        // Spooled events are already redacted, and zeroing every freed block page would double the
+        // spool's writes.
+        options.secureDelete = false
+        options.mmapSize = 256 << 20
         sqlite = try SQLiteDatabase(path: path, options: options)
         try migrate()
     }

@@ -165,3 +165,14 @@ public struct LogHit: Sendable, Hashable, Encodable {
         try container.encode(body, forKey: .body)
     }
 }
+
+/// The answer of a log search (`GET /v1/logs/search`, `vigil logs search --json`): `{"count":N,"hits":[…]}`.
+public struct LogSearchResponse: Sendable, Encodable {
+    public var count: Int
+    public var hits: [LogHit]
+
+    public init(hits: [LogHit]) {
+        self.count = hits.count
+        self.hits = hits
+    }
+}

@@ -66,6 +66,12 @@ public struct SQLiteOptions: Sendable {
     public var pageSize: Int? = nil
     /// `PRAGMA auto_vacuum = INCREMENTAL` for a new database file, so deleted space can be returned to the OS.
     public var incrementalVacuum: Bool = false
+    /// `PRAGMA secure_delete`; nil keeps the library's default (Debian builds it ON, which rewrites every
+    /// freed page with zeros: for a spool, whose rows are deleted as fast as they are written, that
+    /// doubles the writes).
+    public var secureDelete: Bool? = nil
+    /// `PRAGMA mmap_size`: reads through a memory map instead of `read()` copies; nil keeps the default (0).
+    public var mmapSize: Int? = nil
     /// Prepared statements kept per connection.
     public var statementCacheSize: Int = 64
 
@@ -143,6 +149,8 @@ public final class SQLiteConnection {
             if options.walMode { try execute("PRAGMA journal_mode = WAL") }
         }
         try execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
+        if let mmapSize = options.mmapSize { try execute("PRAGMA mmap_size = \(mmapSize)") }
+        if let secureDelete = options.secureDelete { try execute("PRAGMA secure_delete = \(secureDelete ? "ON" : "OFF")") }
     }
 
     deinit {
