@@ -67,7 +67,7 @@ public struct EncodedBatch: Sendable {
         ends.append(bytes.count)
     }
 
-    mutating func reserveCapacity(_ n: Int) { bytes.reserveCapacity(n) }
+    public mutating func reserveCapacity(_ n: Int) { bytes.reserveCapacity(n) }
 }
 
 /// Encodes documents as `_bulk` `create` items with Elastic Common Schema fields.

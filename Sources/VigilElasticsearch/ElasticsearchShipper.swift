@@ -1,0 +1,274 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import VigilCore
+import VigilGzip
+import VigilStorage
+
+/// Ships spooled events to Elasticsearch `_bulk`, at least once, with idempotent `create` ids.
+///
+/// Invariants:
+/// - A spool block is completed only when each of its events is delivered (2xx), known indexed (409)
+///   or stored in the dead-letter table; anything else stays in the spool for the next attempt or start.
+/// - Only the failed items of a request are resent (`429`/`5xx` items); whole-request failures resend
+///   the same items; `413` (and `400`) split the request in halves down to one document.
+/// - At most `maxInFlight` requests (first attempts and retries alike) are outstanding.
+/// - Blocking work (libcurl, SQLite) runs on dedicated threads, never on the cooperative pool.
+///
+/// ```swift
+/// let shipper = try ElasticsearchShipper(configuration: .init(url: "http://127.0.0.1:9200"), spool: spool,
+///                                        deadLetters: spool.deadLetters, metrics: registry, logger: logger)
+/// let group = ServiceGroup(services: [shipper], logger: logger)   // graceful shutdown flushes
+/// ```
+public final class ElasticsearchShipper: Service, Sendable {
+    public let configuration: ElasticsearchConfiguration
+    private let spool: Spool
+    let deadLetters: DeadLetterStore
+    let logger: Logger
+    let metrics: ElasticsearchMetrics
+    private let client: CurlClient
+    private let io: DedicatedThreadPool<Void>
+    private let credentials: ElasticsearchCredentials
+    private let encoderConfiguration: BulkEncoderConfiguration
+    let backoff: Backoff
+    private let shutdownRequested = Atomic<Bool>(false)
+
+    public init(configuration: ElasticsearchConfiguration, spool: Spool, deadLetters: DeadLetterStore, metrics registry: MetricRegistry,
+                logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let problems = configuration.validationErrors()
+        guard problems.isEmpty else { throw ElasticsearchConfigurationError(problems: problems) }
+        self.configuration = configuration
+        self.spool = spool
+        self.deadLetters = deadLetters
+        self.logger = logger
+        metrics = ElasticsearchMetrics(registry: registry)
+        credentials = try ElasticsearchCredentials(configuration.auth, environment: environment)
+        let tls = CurlTLSOptions(caFile: configuration.tls.caFile, certFile: configuration.tls.certFile,
+                                 keyFile: configuration.tls.keyFile, insecureSkipVerify: configuration.tls.insecureSkipVerify)
+        client = CurlClient(configuration: CurlClientConfiguration(connectTimeout: configuration.connectTimeout,
+                                                                   requestTimeout: configuration.requestTimeout, tls: tls),
+                            connections: configuration.maxInFlight)
+        io = DedicatedThreadPool(name: "vigil-es-spool", threads: 1, makeContext: {})
+        encoderConfiguration = configuration.encoderConfiguration(hostName: configuration.hostName ?? ProcessInfo.processInfo.hostName)
+        backoff = Backoff(initial: configuration.backoff.initial, maximum: configuration.backoff.max)
+    }
+
+    deinit {
+        client.shutdown()
+        io.shutdown()
+    }
+
+    /// Asks the shipper to flush and stop, as a graceful shutdown of its service group does.
+    public func requestShutdown() { shutdownRequested.store(true, ordering: .relaxed) }
+
+    // MARK: Run loop
+
+    /// A document taken from the spool: where it came from and its payload.
+    struct Pending: Sendable {
+        var blockID: Int64
+        var record: SpoolRecord
+    }
+
+    /// A request's documents and their encoding.
+    struct Batch: Sendable {
+        var documents: [Pending]
+        var encoded: EncodedBatch
+    }
+
+    enum DocumentResult: Sendable { case delivered, deadLettered, unresolved }
+
+    enum LoopEvent: Sendable {
+        case tick
+        case finished(blockIDs: [Int64], results: [DocumentResult])
+    }
+
+    public func run() async throws {
+        let redactedURL = CurlError.redact(configuration.url)
+        if configuration.tls.insecureSkipVerify {
+            logger.warning("TLS certificate verification is off (tls.insecure_skip_verify)", metadata: ["es.url": "\(redactedURL)"])
+        }
+        logger.info("Elasticsearch shipper started", metadata: [
+            "es.url": "\(redactedURL)", "es.auth": "\(configuration.auth.type.rawValue)",
+            "es.gzip_level": "\(configuration.gzipLevel)", "es.max_in_flight": "\(configuration.maxInFlight)",
+        ])
+        await withGracefulShutdownHandler {
+            await self.loop()
+        } onGracefulShutdown: {
+            self.requestShutdown()
+        }
+        logger.info("Elasticsearch shipper stopped")
+    }
+
+    private func loop() async {
+        let clock = ContinuousClock()
+        let tick = Duration.milliseconds(20)
+        let maxEvents = configuration.batch.maxEvents
+        let refillBelow = maxEvents * (configuration.maxInFlight + 1)
+        var encoder = BulkEncoder(configuration: encoderConfiguration)
+        var pending: [Pending] = []
+        var pendingHead = 0
+        var pendingBytes = 0   // body bytes of pending[pendingHead...]
+        var oldestPendingSince: ContinuousClock.Instant?
+        var lastBlockID: Int64 = 0
+        var spoolMayHaveMore = true
+        var remainingInBlock: [Int64: Int] = [:]
+        var nextStats = clock.now
+        var deadline: ContinuousClock.Instant?
+        var readFailures = 0
+        var nextReadAllowed = clock.now
+
+        await withTaskGroup(of: LoopEvent.self) { group in
+            var inFlight = 0
+            var tickScheduled = false
+            var exiting = false
+
+            func apply(_ blockIDs: [Int64], _ results: [DocumentResult]) async {
+                var done: [Int64] = []
+                for (blockID, result) in zip(blockIDs, results) where result != .unresolved {
+                    guard let left = remainingInBlock[blockID] else { continue }
+                    if left <= 1 { remainingInBlock[blockID] = nil; done.append(blockID) } else { remainingInBlock[blockID] = left - 1 }
+                }
+                guard !done.isEmpty else { return }
+                let spool = self.spool
+                let completed = done
+                do {
+                    _ = try await io.run { _ in try spool.complete(blockIDs: completed) }
+                } catch {
+                    // The blocks stay; after a restart they are resent and answered 409, which is harmless.
+                    logger.error("cannot complete spool blocks", metadata: ["error": "\(error)"])
+                }
+            }
+
+            while true {
+                let now = clock.now
+                if deadline == nil, shutdownRequested.load(ordering: .relaxed) || Task.isCancelled {
+                    deadline = now + configuration.shutdownTimeout
+                    logger.info("Elasticsearch shipper flushing before shutdown", metadata: ["es.in_flight": "\(inFlight)"])
+                }
+                if let deadline, now >= deadline || Task.isCancelled, !exiting {
+                    exiting = true
+                    group.cancelAll()
+                    logger.warning("shutdown deadline reached; undelivered events stay in the spool",
+                                   metadata: ["es.in_flight": "\(inFlight)", "es.pending": "\(pending.count - pendingHead)"])
+                }
+                if exiting {
+                    guard let event = await group.next() else { break }
+                    if case let .finished(blockIDs, results) = event { await apply(blockIDs, results) }
+                    continue
+                }
+
+                if now >= nextStats {
+                    nextStats = now + configuration.statsInterval
+                    await refreshSpoolGauges()
+                }
+
+                // Refill from the spool.
+                if pending.count - pendingHead < refillBelow, spoolMayHaveMore, now >= nextReadAllowed {
+                    let spool = self.spool
+                    let after = lastBlockID
+                    do {
+                        let blocks = try await io.run { _ in try spool.oldestBlocks(limit: 32, after: after) }
+                        readFailures = 0
+                        spoolMayHaveMore = blocks.count == 32
+                        if pendingHead > 4096 { pending.removeFirst(pendingHead); pendingHead = 0 }
+                        for block in blocks {
+                            lastBlockID = max(lastBlockID, block.blockID)
+                            guard !block.records.isEmpty else {
+                                _ = try? await io.run { _ in try spool.complete(blockID: block.blockID) }
+                                continue
+                            }
+                            remainingInBlock[block.blockID] = block.records.count
+                            for record in block.records {
+                                pending.append(Pending(blockID: block.blockID, record: record))
+                                pendingBytes += record.body.count
+                            }
+                        }
+                        if !blocks.isEmpty, oldestPendingSince == nil { oldestPendingSince = now }
+                    } catch let error as SpoolCorruptBlockError {
+                        // An unreadable block must not wedge the queue: keep a trace and move past it.
+                        logger.error("spool block cannot be decoded; dead-lettered", metadata: ["spool.block": "\(error.blockID)", "error": "\(error.reason)"])
+                        let store = deadLetters
+                        _ = try? await io.run { _ in
+                            _ = try store.add(source: "elasticsearch", position: "spool-block:\(error.blockID)", reason: "corrupt_spool_block",
+                                              detail: error.reason, raw: [])
+                            try spool.complete(blockID: error.blockID)
+                        }
+                        metrics.deadLetters.labels("corrupt_spool_block").increment()
+                    } catch {
+                        readFailures += 1
+                        var rng = SystemRandomNumberGenerator()
+                        nextReadAllowed = now + backoff.delay(attempt: readFailures, using: &rng)
+                        logger.error("cannot read the spool", metadata: ["error": "\(error)"])
+                    }
+                }
+
+                // Launch batches.
+                let flushing = deadline != nil
+                while inFlight < configuration.maxInFlight, pending.count > pendingHead {
+                    let available = pending.count - pendingHead
+                    let waited = oldestPendingSince.map { now - $0 >= configuration.batch.timeout } ?? false
+                    guard available >= maxEvents || pendingBytes >= configuration.batch.maxBytes || waited || flushing else { break }
+                    var encoded = EncodedBatch()
+                    encoded.reserveCapacity(min(configuration.batch.maxBytes + 4096, available * 512))
+                    var documents: [Pending] = []
+                    documents.reserveCapacity(min(available, maxEvents))
+                    while pendingHead < pending.count, documents.count < maxEvents, encoded.bytes.count < configuration.batch.maxBytes {
+                        let item = pending[pendingHead]
+                        // Stop before a document would push the request past max_bytes (a lone big one still goes).
+                        if !documents.isEmpty, encoded.bytes.count + item.record.body.count + 256 > configuration.batch.maxBytes { break }
+                        encoder.append(BulkDocument(id: item.record.id, timestampMillis: item.record.timestampMillis, body: item.record.body),
+                                       to: &encoded)
+                        documents.append(item)
+                        pendingHead += 1
+                        pendingBytes -= item.record.body.count
+                    }
+                    oldestPendingSince = pending.count > pendingHead ? now : nil
+                    let batch = Batch(documents: documents, encoded: encoded)
+                    inFlight += 1
+                    group.addTask { await self.send(batch) }
+                }
+
+                if flushing, inFlight == 0, pending.count == pendingHead, !spoolMayHaveMore { break }
+                if !tickScheduled {
+                    tickScheduled = true
+                    group.addTask {
+                        try? await Task.sleep(for: tick)
+                        return .tick
+                    }
+                }
+                guard let event = await group.next() else { continue }
+                switch event {
+                case .tick:
+                    tickScheduled = false
+                    spoolMayHaveMore = true
+                case let .finished(blockIDs, results):
+                    inFlight -= 1
+                    await apply(blockIDs, results)
+                }
+            }
+            group.cancelAll()
+        }
+        await refreshSpoolGauges()
+    }
+
+    var credentialHeaders: [String] { credentials.headers }
+
+    func sendRequest(_ request: CurlRequest) async throws(CurlError) -> CurlResponse {
+        try await client.send(request)
+    }
+
+    func ioRun<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await io.run { (_: Void) throws -> T in try body() }
+    }
+
+    private func refreshSpoolGauges() async {
+        let spool = self.spool
+        guard let stats = try? await io.run({ _ in try spool.stats() }) else { return }
+        metrics.spoolBytes.set(Double(stats.bytes))
+        metrics.spoolEvents.set(Double(stats.events))
+        let nowMillis = Date().timeIntervalSince1970 * 1000
+        metrics.spoolOldestAge.set(stats.oldestAppendedAtMillis.map { max(0, (nowMillis - Double($0)) / 1000) } ?? 0)
+        metrics.spoolDropped.set(total: Double(stats.droppedTotal))
+    }
+}
