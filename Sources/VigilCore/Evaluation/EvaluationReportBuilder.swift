@@ -194,10 +194,18 @@ public enum EvaluationReportBuilder {
         guard !present.isEmpty else {
             return FeatureSummary(count: 0, missingRate: all.isEmpty ? 0 : 1)
         }
-        let p = NumericProfile(values: present, bins: 1)
+        // One pass, Welford's update (as NumericProfile), no sort.
+        var mean = 0.0, m2 = 0.0, lo = Double.infinity, hi = -Double.infinity
+        for (i, x) in present.enumerated() {
+            let delta = x - mean
+            mean += delta / Double(i + 1)
+            m2 += delta * (x - mean)
+            lo = min(lo, x); hi = max(hi, x)
+        }
+        let std = present.count > 1 ? (m2 / Double(present.count - 1)).squareRoot() : 0
         return FeatureSummary(count: present.count,
                               missingRate: Double(all.count - present.count) / Double(all.count),
-                              mean: p.mean, std: p.std, min: p.min, max: p.max)
+                              mean: mean, std: std, min: lo, max: hi)
     }
 
     static func categoricalSummary(_ all: [String?], _ counts: [String: Int]) -> FeatureSummary {
