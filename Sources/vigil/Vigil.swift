@@ -9,6 +9,8 @@ struct Vigil: AsyncParsableCommand {
         abstract: "Vigil: one agent for service logs, Prometheus metrics, model monitoring and rollouts.",
         version: VigilRuntime.versionString,
         subcommands: [
+            LogsCommand.self,
+            DeadLettersCommand.self,
             DetectCommand.self,
             // Subcommands are registered here, one line each.
         ]
