@@ -17,6 +17,7 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
 ]
 
 var targets: [Target] = [
@@ -46,6 +47,7 @@ var targets: [Target] = [
         name: "VigilServer",
         dependencies: ["VigilCore", "VigilStorage", "VigilGzip",
                        .product(name: "Hummingbird", package: "hummingbird"),
+                       .product(name: "HTTPTypes", package: "swift-http-types"),
                        .product(name: "Logging", package: "swift-log")],
         swiftSettings: strict),
     .target(

@@ -9,9 +9,14 @@ struct Vigil: AsyncParsableCommand {
         abstract: "Vigil: one agent for service logs, Prometheus metrics, model monitoring and rollouts.",
         version: VigilRuntime.versionString,
         subcommands: [
+            AgentCommand.self,
+            ConfigCommand.self,
             LogsCommand.self,
             DeadLettersCommand.self,
             DetectCommand.self,
+            EvaluateCommand.self,
+            ProfileCommand.self,
+            ESCommand.self,
             // Subcommands are registered here, one line each.
         ]
     )

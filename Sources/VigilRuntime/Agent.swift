@@ -1,0 +1,170 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import VigilCore
+import VigilServer
+import VigilStorage
+import VigilElasticsearch
+
+/// Command-line overrides for `vigil agent`.
+public struct AgentOptions: Sendable {
+    public var configPath: String?
+    public var listen: String?
+    public var dataDir: String?
+    public var logLevel: String?
+    public var stdin: Bool
+    public init(configPath: String?, listen: String?, dataDir: String?, logLevel: String?, stdin: Bool) {
+        self.configPath = configPath; self.listen = listen; self.dataDir = dataDir; self.logLevel = logLevel; self.stdin = stdin
+    }
+}
+
+/// The agent: loads configuration, wires every part into one `ServiceGroup`, and runs until
+/// SIGTERM/SIGINT, then shuts down in reverse order so sinks flush last.
+public enum Agent {
+    /// Runs the agent and returns the process exit status: 0 after a graceful shutdown, 1 for a bad
+    /// configuration, 2 when a part fails to start or fails while running.
+    public static func main(_ options: AgentOptions) async -> Int32 {
+        var config: AgentConfiguration
+        do {
+            config = try ConfigurationLoader.load(path: options.configPath)
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            return 1
+        }
+        if let listen = options.listen {
+            guard let (host, port) = ServerSettings.parseListen(listen) else {
+                FileHandle.standardError.write(Data("--listen: expected HOST:PORT such as 127.0.0.1:9750, got \"\(listen)\"\n".utf8))
+                return 1
+            }
+            config.server.host = host; config.server.port = port
+        }
+        if let dataDir = options.dataDir { config.storage.dataDir = dataDir }
+        if let level = options.logLevel {
+            guard let parsed = LogLevelName(rawValue: level) else {
+                FileHandle.standardError.write(Data("--log-level: must be one of \(LogLevelName.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(level)\"\n".utf8))
+                return 1
+            }
+            config.log.level = parsed
+        }
+        if options.stdin { config.sources.append(.stdin(StdinSourceSettings())) }
+
+        let level = Logger.Level(rawValue: config.log.level.rawValue) ?? .info
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        let logger = Logger(label: "vigil")
+        do {
+            try await run(config, logger: logger)
+            logger.info("agent stopped")
+            return 0
+        } catch {
+            logger.critical("agent failed", metadata: ["error": "\(error)"])
+            return 2
+        }
+    }
+
+    static func run(_ config: AgentConfiguration, logger: Logger) async throws {
+        let registry = MetricRegistry(clock: { Date().timeIntervalSince1970 })
+        ProcessMetrics.register(in: registry, version: VigilVersion.version, revision: VigilRuntime.revision)
+        let readiness = Readiness()
+        readiness.register("server")
+        readiness.register("storage")
+        let nowMillis: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+        // Storage first: nothing is acknowledged before it can be committed.
+        let storage = try StorageRuntime(settings: config.storage, registry: registry, logger: logger)
+        readiness.markReady("storage")
+
+        let pipeline = try EventPipeline(configuration: config.pipeline, registry: registry)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+
+        // Sink: Elasticsearch when configured, else the embedded log store (the default). Listed first
+        // so it shuts down last and flushes what the sources handed over.
+        var logSearch: (any LogSearching)?
+        if let es = config.sinks.elasticsearch {
+            if es.tls.insecureSkipVerify {
+                logger.warning("TLS certificate verification is off for Elasticsearch (sinks.elasticsearch.tls.insecure_skip_verify)", metadata: ["url": "\(Self.redactedURL(es.url))"])
+            }
+            let shipper = try ElasticsearchShipper(configuration: es, spool: storage.spool, deadLetters: storage.deadLetters,
+                                                   metrics: registry, logger: logger)
+            readiness.markReady("sink.elasticsearch")
+            services.append(.init(service: shipper))
+            logger.info("shipping to elasticsearch", metadata: ["url": "\(Self.redactedURL(es.url))"])
+        } else {
+            let logStore = try LogStore(dataDirectory: config.storage.dataDir, configuration: LogStoreConfiguration(
+                retentionSeconds: Int64(config.sinks.local.retentionSeconds), maxBytes: config.sinks.local.maxBytes,
+                synchronous: storage.synchronous))
+            let sinkIO = BlockingIO(label: "vigil.sink.local")
+            services.append(.init(service: LocalLogSink(spool: storage.spool, store: logStore, io: sinkIO, registry: registry,
+                                                        readiness: readiness, logger: logger, now: nowMillis)))
+            logSearch = LocalLogSearch(store: logStore, io: BlockingIO(label: "vigil.search"), now: nowMillis)
+        }
+
+        // Model monitoring: predictions and labels accepted by any source feed the monitor.
+        let monitor: ModelMonitorService?
+        if config.models.isEmpty {
+            monitor = nil
+        } else {
+            let profiles = try ModelMonitorService.loadProfiles(config.models, relativeTo: config.baseDirectory)
+            let service = ModelMonitorService(models: config.models, profiles: profiles, registry: registry,
+                                              store: PendingPredictionStore(database: storage.database), logger: logger)
+            try service.restore()
+            services.append(.init(service: service))
+            monitor = service
+        }
+        let onAccepted: @Sendable ([Event]) -> Void = { events in
+            guard let monitor else { return }
+            for event in events where event.kind != .log { monitor.accept(event) }
+        }
+
+        let httpEnabled = config.sources.contains { if case .http = $0 { return true } else { return false } }
+        let ingestor: (any EventIngestor)? = httpEnabled
+            ? RuntimeIngestor(pipeline: pipeline, spool: storage.spool, io: storage.io, now: nowMillis, onAccepted: onAccepted)
+            : nil
+
+        let listenHost = config.server.host
+        let server = VigilHTTPServer(.init(
+            registry: registry, readiness: readiness,
+            authenticator: Authenticator(tokens: config.auth.tokens.map(\.authenticatorToken)),
+            ingestor: ingestor, logSearch: logSearch,
+            maxBodyBytes: Int(config.server.maxBodyBytes),
+            makeRequestID: { UUID().uuidString.lowercased() },
+            monotonicSeconds: { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }))
+        let app = server.makeApplication(host: config.server.host, port: config.server.port, logger: logger) { port in
+            readiness.markReady("server")
+            logger.info("server started", metadata: ["listen": "\(listenHost):\(port)", "metrics": "http://\(listenHost):\(port)/metrics"])
+        }
+        // The server is last: it stops first on shutdown, so no request is accepted that cannot be stored.
+        services.append(.init(service: app))
+
+        let group = ServiceGroup(configuration: .init(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [],
+            logger: logger))
+        logger.info("agent starting", metadata: ["version": "\(VigilVersion.version)", "data_dir": "\(config.storage.dataDir)"])
+        try await group.run()
+    }
+}
+
+extension Agent {
+    /// A URL without user information, for logs.
+    static func redactedURL(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url.range(of: "@", range: scheme.upperBound..<url.endIndex) else { return url }
+        let slash = url.range(of: "/", range: scheme.upperBound..<url.endIndex)
+        if let slash, slash.lowerBound < at.lowerBound { return url }
+        return String(url[..<scheme.upperBound]) + String(url[at.upperBound...])
+    }
+}
+
+extension TokenSettings {
+    var authenticatorToken: Authenticator.Token {
+        var digest: [UInt8] = []
+        var chars = Array(sha256Hex.utf8)
+        if chars.count % 2 == 1 { chars.insert(UInt8(ascii: "0"), at: 0) }
+        for i in stride(from: 0, to: chars.count, by: 2) {
+            digest.append(UInt8(String(decoding: chars[i...i + 1], as: UTF8.self), radix: 16) ?? 0)
+        }
+        return Authenticator.Token(name: name, sha256: digest,
+                                   roles: Set(roles.compactMap { Authenticator.Role(rawValue: $0.rawValue) }))
+    }
+}

@@ -1,0 +1,122 @@
+import VigilCore
+import VigilElasticsearch
+
+/// The agent's whole configuration. Every field has a default, so `vigil agent` runs without a file.
+/// The YAML shape and every option are documented in `docs/configuration.md`.
+public struct AgentConfiguration: Sendable {
+    public var server = ServerSettings()
+    public var storage = StorageSettings()
+    public var log = LogSettings()
+    public var auth = AuthSettings()
+    /// With no `sources` key the HTTP ingest endpoints are on and nothing is tailed.
+    public var sources: [SourceSettings] = [.http(HTTPSourceSettings())]
+    public var sinks = SinkSettings()
+    /// `fields`, `redact`, `metrics_from_logs`: parsing, redaction and metrics derived from logs.
+    public var pipeline: PipelineConfiguration = AgentConfiguration.defaultPipeline
+    /// Monitored models: predictions and labels of these names feed quality, drift and decay.
+    public var models: [ModelConfiguration] = []
+    /// The folder of the configuration file, against which relative profile paths are resolved.
+    public var baseDirectory: String?
+
+    public init() {}
+
+    static var defaultPipeline: PipelineConfiguration {
+        do { return try PipelineConfiguration() } catch { preconditionFailure("the default pipeline configuration is valid: \(error)") }
+    }
+}
+
+public struct ServerSettings: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 9750
+    public var maxBodyBytes: Int64 = 10 * 1024 * 1024
+    public init() {}
+
+    /// Parses `HOST:PORT`, `[IPv6]:PORT` or `:PORT`.
+    public static func parseListen(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "127.0.0.1" }
+        return (host, port)
+    }
+}
+
+public enum SpoolWhenFull: String, Sendable, CaseIterable { case block, drop_oldest }
+public enum SynchronousLevel: String, Sendable, CaseIterable { case off, normal, full }
+
+public struct StorageSettings: Sendable, Equatable {
+    public var dataDir = "./vigil-data"
+    public var spoolMaxBytes: Int64 = 1 << 30
+    public var spoolWhenFull: SpoolWhenFull = .block
+    public var synchronous: SynchronousLevel = .normal
+    public var deadLetterMaxBytes: Int64 = 64 << 20
+    public init() {}
+}
+
+public enum LogLevelName: String, Sendable, CaseIterable { case trace, debug, info, notice, warning, error, critical }
+
+public struct LogSettings: Sendable, Equatable {
+    public var level: LogLevelName = .info
+    public init() {}
+}
+
+public enum Role: String, Sendable, CaseIterable, Codable { case viewer, ingest, release_manager = "release-manager" }
+
+/// A bearer token: only its SHA-256 is stored; the token itself never is.
+public struct TokenSettings: Sendable, Equatable {
+    public var name: String
+    public var sha256Hex: String
+    public var roles: Set<Role>
+}
+
+public struct AuthSettings: Sendable, Equatable {
+    public var tokens: [TokenSettings] = []
+    public init() {}
+    /// With no tokens configured the API is open (on loopback by default); with any, every
+    /// ingest and control call needs one.
+    public var isEnabled: Bool { !tokens.isEmpty }
+}
+
+public enum FileStartPosition: String, Sendable, CaseIterable { case beginning, end }
+public enum LineFormat: String, Sendable, CaseIterable { case json, cri, docker }
+
+public struct FileSourceSettings: Sendable, Equatable {
+    public var name: String = "file"
+    public var paths: [String] = []
+    public var exclude: [String] = []
+    public var format: LineFormat = .json
+    public var startAt: FileStartPosition = .beginning
+    public var scanIntervalSeconds: Double = 1
+    public var idleFlushSeconds: Double = 5
+    public var maxLineBytes: Int = 1 << 20
+    public init() {}
+}
+
+public struct HTTPSourceSettings: Sendable, Equatable {
+    public init() {}
+}
+
+public struct StdinSourceSettings: Sendable, Equatable {
+    public var format: LineFormat = .json
+    public init() {}
+}
+
+public enum SourceSettings: Sendable, Equatable {
+    case file(FileSourceSettings)
+    case http(HTTPSourceSettings)
+    case stdin(StdinSourceSettings)
+}
+
+public struct LocalSinkSettings: Sendable, Equatable {
+    public var retentionSeconds: Double = 7 * 86_400
+    public var maxBytes: Int64 = 2 << 30
+    public init() {}
+}
+
+public struct SinkSettings: Sendable {
+    public var local = LocalSinkSettings()
+    /// When set, events are shipped to Elasticsearch and the embedded store is not used.
+    public var elasticsearch: ElasticsearchConfiguration?
+    public init() {}
+}

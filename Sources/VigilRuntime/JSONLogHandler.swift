@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+
+/// A swift-log handler that writes one JSON object per line to stderr:
+/// `{"ts":"2026-11-29T10:00:00.123Z","level":"info","logger":"vigil","msg":"agent started","listen":"127.0.0.1:9750"}`.
+///
+/// Vigil's own logs go to stderr only; they never enter its own pipeline unless a user tails them on purpose.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let label: String
+
+    public init(label: String, level: Logger.Level) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var line = "{\"ts\":\"\(Self.timestamp())\",\"level\":\"\(event.level.rawValue)\",\"logger\":"
+        Self.appendString(label, to: &line)
+        line += ",\"msg\":"
+        Self.appendString(event.message.description, to: &line)
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        for key in merged.keys.sorted() {
+            line += ","
+            Self.appendString(key, to: &line)
+            line += ":"
+            Self.appendValue(merged[key]!, to: &line)
+        }
+        line += "}\n"
+        var bytes = Array(line.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+    }
+
+    static func timestamp() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = time_t(ts.tv_sec)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        let ms = Int(ts.tv_nsec / 1_000_000)
+        func pad(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
+    }
+
+    static func appendValue(_ value: Logger.Metadata.Value, to line: inout String) {
+        switch value {
+        case .string(let s): appendString(s, to: &line)
+        case .stringConvertible(let c):
+            if let n = c as? any BinaryInteger { line += "\(n)" }
+            else if let d = c as? Double, d.isFinite { line += "\(d)" }
+            else if let b = c as? Bool { line += b ? "true" : "false" }
+            else { appendString(c.description, to: &line) }
+        case .array(let items):
+            line += "["
+            for (i, item) in items.enumerated() { if i > 0 { line += "," }; appendValue(item, to: &line) }
+            line += "]"
+        case .dictionary(let dict):
+            line += "{"
+            for (i, key) in dict.keys.sorted().enumerated() {
+                if i > 0 { line += "," }
+                appendString(key, to: &line); line += ":"; appendValue(dict[key]!, to: &line)
+            }
+            line += "}"
+        }
+    }
+
+    static func appendString(_ s: String, to line: inout String) {
+        line += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    line += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    line.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        line += "\""
+    }
+}

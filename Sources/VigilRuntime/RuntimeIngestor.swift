@@ -1,0 +1,70 @@
+import Foundation
+import Synchronization
+import VigilCore
+import VigilServer
+import VigilStorage
+
+/// HTTP ingest: each line goes once through the pipeline; accepted events and the rejected lines'
+/// dead letters are committed to the spool in one transaction before the request is answered, so
+/// `202` always means durably taken.
+final class RuntimeIngestor: EventIngestor {
+    private let pipeline: Mutex<EventPipeline>
+    private let spool: Spool
+    private let io: BlockingIO
+    private let onAccepted: @Sendable ([Event]) -> Void
+    private let now: @Sendable () -> Int64
+
+    init(pipeline: EventPipeline, spool: Spool, io: BlockingIO, now: @escaping @Sendable () -> Int64,
+         onAccepted: @escaping @Sendable ([Event]) -> Void) {
+        self.pipeline = Mutex(pipeline)
+        self.spool = spool
+        self.io = io
+        self.now = now
+        self.onAccepted = onAccepted
+    }
+
+    func ingest(endpoint: IngestEndpoint, lines: [ArraySlice<UInt8>], requestID: String) async throws -> IngestResult {
+        let readTime = now()
+        let kind: EventKind
+        switch endpoint {
+        case .logs: kind = .log
+        case .predictions: kind = .prediction
+        case .labels: kind = .label
+        }
+        // The same request id and line give the same document id, so a client retry is not indexed twice.
+        let namespace = DeterministicID.namespace("http:\(endpoint.rawValue):\(requestID)")
+        var events: [Event] = []
+        var records: [SpoolRecord] = []
+        var rejected: [IngestRejection] = []
+        var deadLetters: [DeadLetterInput] = []
+        events.reserveCapacity(lines.count)
+        records.reserveCapacity(lines.count)
+        pipeline.withLock { pipeline in
+            for (index, line) in lines.enumerated() {
+                let context = LineContext(source: "http", id: DeterministicID.make(namespace, position: Int64(index + 1)),
+                                          readTimeMillis: readTime, defaultKind: kind)
+                switch pipeline.process(Array(line), context: context) {
+                case .accepted(let event):
+                    events.append(event)
+                    records.append(SpoolRecord(id: event.id, kind: event.kind.rawValue, timestampMillis: event.timestampMillis,
+                                               source: event.source, body: event.body))
+                case .rejected(let reason, let message):
+                    rejected.append(IngestRejection(line: index + 1, error: "\(reason.rawValue): \(message)"))
+                    deadLetters.append(DeadLetterInput(source: "http:/v1/\(endpoint.rawValue)", position: "request \(requestID) line \(index + 1)",
+                                                       reason: reason.rawValue, detail: message, raw: Array(line), timeMillis: readTime))
+                }
+            }
+        }
+        let spool = self.spool
+        let recordsToAppend = records
+        let letters = deadLetters
+        let result = try await io.run { try spool.append(recordsToAppend, checkpoint: nil, deadLetters: letters) }
+        switch result {
+        case .committed:
+            onAccepted(events)
+            return .accepted(count: events.count, rejected: rejected)
+        default:
+            return .busy(retryAfterSeconds: 1)
+        }
+    }
+}
