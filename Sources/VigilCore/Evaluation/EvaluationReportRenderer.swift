@@ -72,7 +72,8 @@ public enum EvaluationReportRenderer {
         case .drift:
             return "drift: feature \(f.subject) (\(f.metric) \(format(f.value)), threshold \(format(f.threshold)))"
         case .decay:
-            return "decay: \(f.metric) \(format(f.value)) beyond \(format(f.threshold))"
+            let direction = ModelQuality.higherIsBetter(f.subject) ? "fell to" : "rose to"
+            return "decay: \(f.metric) \(direction) \(format(f.value)) (reference ∓ tolerance: \(format(f.threshold)))"
         case .fairness:
             return "fairness: \(f.metric) over \(f.subject) is \(format(f.value)) (threshold \(format(f.threshold)))"
         }

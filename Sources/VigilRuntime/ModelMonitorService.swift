@@ -1,0 +1,289 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import VigilCore
+import VigilStorage
+
+/// Drives the pure ``ModelMonitor`` in the agent: parses prediction and label events, keeps the
+/// `vigil_model_*` metrics, and persists pending predictions so a restart keeps waiting for their labels.
+///
+/// The lead calls ``accept(_:)`` (or ``acceptPrediction(body:timestampMillis:nowMillis:)`` /
+/// ``acceptLabel(body:timestampMillis:nowMillis:)``) for every accepted prediction or label event; `run()`
+/// expires old predictions and flushes store writes once a second. Quality gauges are computed when
+/// `/metrics` is rendered (a registry collector), so events stay cheap.
+///
+/// Metrics:
+/// - `vigil_model_predictions_total{model,variant}` (counter)
+/// - `vigil_model_labels_total{model,variant,outcome}` (counter; outcome joined|late|unmatched|duplicate;
+///   variant `unknown` for unmatched labels)
+/// - `vigil_model_confusion_total{model,variant,actual,predicted}` (counter, at most 1,000 series)
+/// - `vigil_model_quality{model,variant,metric,window}` (gauge; window `count`, `time` or `cumulative`)
+/// - `vigil_model_estimated_quality{model,variant,metric}` (gauge; CBPE over the last `window` scores)
+/// - `vigil_model_segment_quality{model,variant,segment,value,metric}` (gauge, at most 2,000 series)
+/// - `vigil_model_decay_detected{model,variant,metric}` (gauge 0/1: windowed quality below reference − tolerance)
+/// - `vigil_model_detector_signals_total{model,variant,detector,signal}` (counter; signal drift|warning)
+/// - `vigil_model_pending_labels{model}` (gauge)
+/// - `vigil_model_events_ignored_total{reason}` (counter; unknown_model, invalid_json, missing_field)
+public final class ModelMonitorService: Service, Sendable {
+    private let monitor: Mutex<ModelMonitor>
+    private let store: PendingPredictionStore?
+    private let pendingWrites = Mutex<[LabelJoinStateMachine.StoreAction]>([])
+    private let ttlMillis: [String: Int64]
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+
+    private let predictions: CounterFamily
+    private let labels: CounterFamily
+    private let confusion: CounterFamily
+    private let quality: GaugeFamily
+    private let estimated: GaugeFamily
+    private let segmentQuality: GaugeFamily
+    private let decay: GaugeFamily
+    private let detectorSignals: CounterFamily
+    private let pending: GaugeFamily
+    private let ignored: CounterFamily
+
+    /// - Parameters:
+    ///   - models: one configuration per monitored model.
+    ///   - profiles: reference profiles by model name (see ``loadProfiles(_:relativeTo:)``).
+    ///   - store: where pending predictions survive restarts (`nil`: memory only).
+    ///   - now: the wall clock in milliseconds since 1970 (a parameter for tests).
+    public init(models: [ModelConfiguration], profiles: [String: ReferenceProfile] = [:], registry: MetricRegistry,
+                store: PendingPredictionStore? = nil, logger: Logger = Logger(label: "vigil.monitor"),
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+        monitor = Mutex(ModelMonitor(models: models, profiles: profiles, detectorFactory: { name in
+            try? DriftDetectorFactory.make(name)
+        }))
+        self.store = store
+        self.logger = logger
+        self.now = now
+        ttlMillis = Dictionary(models.map { ($0.name, max($0.labelTTLSeconds, 1) * 1000) }, uniquingKeysWith: { a, _ in a })
+        predictions = registry.counter("vigil_model_predictions_total", help: "Prediction events received per model and variant.",
+                                       labelNames: ["model", "variant"])
+        labels = registry.counter("vigil_model_labels_total", help: "Label events by join outcome (joined, late, unmatched, duplicate).",
+                                  labelNames: ["model", "variant", "outcome"])
+        confusion = registry.counter("vigil_model_confusion_total", help: "Joined predictions by actual and predicted class.",
+                                     labelNames: ["model", "variant", "actual", "predicted"], cardinalityLimit: 1000)
+        quality = registry.gauge("vigil_model_quality", help: "Realised model quality over a window of joined predictions.",
+                                 labelNames: ["model", "variant", "metric", "window"])
+        estimated = registry.gauge("vigil_model_estimated_quality", help: "Quality estimated from scores without labels (CBPE).",
+                                   labelNames: ["model", "variant", "metric"])
+        segmentQuality = registry.gauge("vigil_model_segment_quality", help: "Realised quality per segment value (count window).",
+                                        labelNames: ["model", "variant", "segment", "value", "metric"], cardinalityLimit: 2000)
+        decay = registry.gauge("vigil_model_decay_detected", help: "1 when windowed quality is below the reference minus the tolerance.",
+                               labelNames: ["model", "variant", "metric"])
+        detectorSignals = registry.counter("vigil_model_detector_signals_total", help: "Drift and warning signals of detectors on the error stream.",
+                                           labelNames: ["model", "variant", "detector", "signal"])
+        pending = registry.gauge("vigil_model_pending_labels", help: "Predictions waiting for their label.", labelNames: ["model"])
+        ignored = registry.counter("vigil_model_events_ignored_total", help: "Prediction or label events the monitor could not use.",
+                                   labelNames: ["reason"])
+        for model in models {
+            pending.labels(model.name).set(0)
+        }
+        registry.addCollector { [weak self] in self?.updateGauges() }
+    }
+
+    /// Loads each model's profile; paths relative to `directory` when not absolute.
+    public static func loadProfiles(_ models: [ModelConfiguration], relativeTo directory: String? = nil) throws -> [String: ReferenceProfile] {
+        var out: [String: ReferenceProfile] = [:]
+        for model in models {
+            guard let path = model.profilePath else { continue }
+            let resolved = path.hasPrefix("/") || directory == nil ? path : directory! + "/" + path
+            out[model.name] = try ProfileDriver.load(path: resolved)
+        }
+        return out
+    }
+
+    /// Reloads pending predictions from the store (call once before events flow).
+    public func restore() throws {
+        guard let store else { return }
+        let rows = try store.database.sqlite.withConnection { conn in
+            try conn.query("SELECT payload FROM pending_predictions WHERE joined = 0 AND payload IS NOT NULL") { $0.blob(0) }
+        }
+        let decoder = JSONDecoder()
+        let restored = rows.compactMap { try? decoder.decode(PendingPrediction.self, from: Data($0)) }
+        monitor.withLock { $0.restore(pending: restored) }
+        logger.info("pending predictions restored", metadata: ["monitor.pending": "\(restored.count)"])
+    }
+
+    /// Accepts a pipeline event of kind prediction or label (others are ignored).
+    public func accept(_ event: Event) {
+        switch event.kind {
+        case .prediction: acceptPrediction(body: event.body, timestampMillis: event.timestampMillis)
+        case .label: acceptLabel(body: event.body, timestampMillis: event.timestampMillis)
+        case .log: break
+        }
+    }
+
+    /// Accepts one prediction event (a JSON object, DESIGN.md "Events").
+    public func acceptPrediction(body: [UInt8], timestampMillis: Int64, nowMillis: Int64? = nil) {
+        guard let event = Self.parsePrediction(body, timestampMillis: timestampMillis) else {
+            ignored.labels("invalid_json").increment()
+            return
+        }
+        let update = monitor.withLock { $0.observe(prediction: event, now: nowMillis ?? now()) }
+        apply(update)
+    }
+
+    /// Accepts one label event (`request_id`, `model`, `label`).
+    public func acceptLabel(body: [UInt8], timestampMillis: Int64, nowMillis: Int64? = nil) {
+        guard let event = Self.parseLabel(body, timestampMillis: timestampMillis) else {
+            ignored.labels("missing_field").increment()
+            return
+        }
+        let update = monitor.withLock { $0.observe(label: event, now: nowMillis ?? now()) }
+        apply(update)
+    }
+
+    /// Expires predictions past their TTL and writes pending store changes; `run()` calls it every second.
+    public func tick(nowMillis: Int64? = nil) {
+        let t = nowMillis ?? now()
+        let update = monitor.withLock { $0.tick(now: t) }
+        apply(update)
+        flush(nowMillis: t)
+    }
+
+    /// Writes buffered pending-prediction changes to the store in one transaction each.
+    public func flush(nowMillis: Int64? = nil) {
+        guard let store else {
+            pendingWrites.withLock { $0.removeAll() }
+            return
+        }
+        let actions = pendingWrites.withLock { actions in
+            defer { actions.removeAll() }
+            return actions
+        }
+        guard !actions.isEmpty else { return }
+        let encoder = JSONEncoder()
+        do {
+            var puts: [PendingPredictionStore.Entry] = []
+            var takes: [(requestID: String, model: String)] = []
+            for action in actions {
+                switch action {
+                case .persist(let p):
+                    if !takes.isEmpty { _ = try store.take(takes); takes.removeAll() }
+                    puts.append(.init(requestID: p.requestID, model: p.model, payload: [UInt8](try encoder.encode(p)),
+                                      expiresAtMillis: p.receivedAtMillis + (ttlMillis[p.model] ?? LabelJoinStateMachine.defaultTTLMillis)))
+                case .delete(let model, let requestID):
+                    if !puts.isEmpty { try store.put(puts); puts.removeAll() }
+                    takes.append((requestID, model))
+                }
+            }
+            if !puts.isEmpty { try store.put(puts) }
+            if !takes.isEmpty { _ = try store.take(takes) }
+            try store.expire(nowMillis: nowMillis ?? now())
+        } catch {
+            logger.error("pending prediction store write failed", metadata: ["error": "\(error)", "monitor.actions": "\(actions.count)"])
+        }
+    }
+
+    public func run() async throws {
+        try restore()
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(1)) } catch { break }
+            tick()
+        }
+        flush()
+    }
+
+    // MARK: - Metrics
+
+    private func apply(_ update: ModelMonitor.Update) {
+        if let reason = update.ignoredReason { ignored.labels(reason).increment() }
+        for p in update.predictions { predictions.labels(p.model, p.variant).increment() }
+        for l in update.labels { labels.labels(l.model, l.variant, l.outcome.rawValue).increment() }
+        for c in update.confusions { confusion.labels(c.model, c.variant, c.actual, c.predicted).increment() }
+        for s in update.detectorSignals {
+            if s.drift { detectorSignals.labels(s.model, s.variant, s.detector, "drift").increment() }
+            if s.warning { detectorSignals.labels(s.model, s.variant, s.detector, "warning").increment() }
+        }
+        if !update.storeActions.isEmpty { pendingWrites.withLock { $0 += update.storeActions } }
+    }
+
+    /// Computes the gauges (run by the registry before each render).
+    public func updateGauges() {
+        let t = now()
+        let (snapshots, pendingCounts) = monitor.withLock { ($0.snapshot(now: t), $0.pendingByModel) }
+        for (model, count) in pendingCounts { pending.labels(model).set(Double(count)) }
+        for s in snapshots {
+            for (window, q) in s.windows {
+                for (metric, value) in q.namedValues where value.isFinite {
+                    quality.labels(s.model, s.variant, metric, window).set(value)
+                }
+            }
+            if let c = s.cumulative {
+                for (metric, value) in c.namedValues where value.isFinite {
+                    quality.labels(s.model, s.variant, metric, "cumulative").set(value)
+                }
+            }
+            if let e = s.estimated {
+                for (metric, value) in e.namedValues where value.isFinite {
+                    estimated.labels(s.model, s.variant, metric).set(value)
+                }
+            }
+            for (field, value, q) in s.segments {
+                for (metric, v) in q.namedValues where v.isFinite && ["accuracy", "f1", "roc_auc", "mae", "r2"].contains(metric) {
+                    segmentQuality.labels(s.model, s.variant, field, value, metric).set(v)
+                }
+            }
+            let decayed = Set(s.decay.map(\.metric))
+            for metric in ["accuracy", "f1", "roc_auc", "f1_macro", "r2"] where s.windows.first?.quality.value(metric) != nil {
+                decay.labels(s.model, s.variant, metric).set(decayed.contains(metric) ? 1 : 0)
+            }
+        }
+    }
+
+    // MARK: - Parsing (Foundation: predictions are a small fraction of traffic)
+
+    /// Parses a prediction event; `nil` when it is not a JSON object with a `model`.
+    public static func parsePrediction(_ body: [UInt8], timestampMillis: Int64) -> PredictionEvent? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let model = object["model"] as? String else { return nil }
+        var event = PredictionEvent(model: model, timestampMillis: timestampMillis)
+        event.modelVersion = text(object["model_version"])
+        event.variant = text(object["variant"])
+        event.requestID = text(object["request_id"])
+        event.prediction = text(object["prediction"])
+        event.score = number(object["score"])
+        if let probabilities = object["probabilities"] as? [String: Any] {
+            var p: [String: Double] = [:]
+            for (k, v) in probabilities { if let x = number(v) { p[k] = x } }
+            event.probabilities = p
+            if event.prediction == nil { event.prediction = p.max { $0.value < $1.value }?.key }
+        }
+        if let features = object["features"] as? [String: Any] {
+            for (k, v) in features {
+                if let x = number(v) { event.numericFeatures[k] = x } else if let s = text(v) { event.categoricalFeatures[k] = s }
+            }
+        }
+        if let segment = object["segment"] as? [String: Any] {
+            for (k, v) in segment { if let s = text(v) { event.segment[k] = s } }
+        }
+        return event
+    }
+
+    /// Parses a label event; `nil` without `model`, `request_id` or `label`.
+    public static func parseLabel(_ body: [UInt8], timestampMillis: Int64) -> LabelEvent? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let model = object["model"] as? String, let requestID = text(object["request_id"]),
+              let label = text(object["label"]) else { return nil }
+        return LabelEvent(model: model, requestID: requestID, label: label, timestampMillis: timestampMillis)
+    }
+
+    static func number(_ value: Any?) -> Double? {
+        guard let n = value as? NSNumber, String(cString: n.objCType) != "c" else { return nil }
+        return n.doubleValue
+    }
+
+    /// Text of a string, number (canonical: `1.0` → `"1"`) or boolean (`true` → `"1"`, as classifiers label).
+    static func text(_ value: Any?) -> String? {
+        switch value {
+        case let s as String: return s
+        case let n as NSNumber:
+            if String(cString: n.objCType) == "c" { return n.boolValue ? "1" : "0" }
+            return ColumnValues.canonicalText(n.doubleValue)
+        default: return nil
+        }
+    }
+}
