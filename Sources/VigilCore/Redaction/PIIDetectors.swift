@@ -68,12 +68,34 @@ public enum PIIDetectors {
     /// Finds all matches of the enabled rules in `s`, left to right and non-overlapping.
     public static func scan(_ s: UnsafeBufferPointer<UInt8>, rules: RuleSet, into matches: inout [PIIMatch]) {
         let n = s.count
-        // Pre-filter: one cheap pass decides which heavier detectors can possibly match.
+        // Pre-filter: one cheap pass (eight bytes at a time) decides which detectors can possibly match.
         var digits = 0
         var hasAt = false
         var hasColon = false
         var hasPlus = false
-        for b in s {
+        var i = 0
+        let base = UnsafeRawPointer(s.baseAddress)
+        if let base {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let high: UInt64 = 0x8080_8080_8080_8080
+            @inline(__always) func hasByte(_ x: UInt64, _ c: UInt64) -> Bool {
+                let v = x ^ (ones &* c)
+                return (v &- ones) & ~v & high != 0
+            }
+            while i + 8 <= n {
+                let x = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if x & high != 0 { break }  // non-ASCII: the byte loop below handles the rest
+                // For ASCII bytes the additions cannot carry into the next byte.
+                let digitMask = (x &+ ones &* 0x50) & ~(x &+ ones &* 0x46) & high
+                digits += digitMask.nonzeroBitCount
+                hasAt = hasAt || hasByte(x, 0x40)
+                hasColon = hasColon || hasByte(x, 0x3A)
+                hasPlus = hasPlus || hasByte(x, 0x2B)
+                i += 8
+            }
+        }
+        while i < n {
+            let b = s[i]
             if isDigit(b) {
                 digits += 1
             } else if b == UInt8(ascii: "@") {
@@ -83,18 +105,20 @@ public enum PIIDetectors {
             } else if b == UInt8(ascii: "+") {
                 hasPlus = true
             }
+            i += 1
         }
         let wantEmail = hasAt && rules.contains(.email)
         let wantIPv6 = hasColon && rules.contains(.ipv6)
         let wantIPv4 = digits >= 4 && rules.contains(.ipv4)
         let wantLong = digits >= 8 && (rules.contains(.phone) || rules.contains(.card) || rules.contains(.cnID))
+        let wantPlus = wantLong && hasPlus && rules.contains(.phone)
         guard wantEmail || wantIPv6 || wantIPv4 || wantLong else { return }
         let startCount = matches.count
         if wantEmail { scanEmails(s, into: &matches) }
         guard wantIPv6 || wantIPv4 || wantLong else { return }
         let emailEnd = matches.count
-        var i = 0
         var nextEmail = startCount
+        i = 0
         while i < n {
             // Skip over e-mail matches so the number detectors never overlap them.
             if nextEmail < emailEnd && i >= matches[nextEmail].start {
@@ -103,10 +127,18 @@ public enum PIIDetectors {
                 continue
             }
             let b = s[i]
-            let atBoundary = i == 0 || !isWord(s[i - 1]) && s[i - 1] != UInt8(ascii: ".")
-            if !atBoundary || !(isHex(b) || b == UInt8(ascii: ":") || b == UInt8(ascii: "+")) {
+            let candidate = isDigit(b) || (wantIPv6 && (b == UInt8(ascii: ":") || (b | 0x20) &- UInt8(ascii: "a") < 6))
+                || (wantPlus && b == UInt8(ascii: "+"))
+            if !candidate {
                 i += 1
                 continue
+            }
+            if i > 0 {
+                let p = s[i - 1]
+                if isWord(p) || p == UInt8(ascii: ".") || (p == UInt8(ascii: "-") && i >= 2 && isWord(s[i - 2])) {
+                    i = skipToken(s, i + 1, n)
+                    continue
+                }
             }
             let limit = nextEmail < emailEnd ? matches[nextEmail].start : n
             if let m = matchAt(s, i, limit: limit, wantIPv4: wantIPv4, wantIPv6: wantIPv6,
@@ -115,13 +147,29 @@ public enum PIIDetectors {
                 i = m.end
                 continue
             }
-            // Not a match here: skip the rest of this token (inner positions are never at a boundary).
-            i += 1
-            while i < n && (isWord(s[i])) { i += 1 }
+            i = skipToken(s, i + 1, n)
         }
         if wantEmail && emailEnd > startCount && matches.count > emailEnd {
             matches[startCount...].sort { $0.start < $1.start }
         }
+    }
+
+    /// Skips the rest of a token: word characters, and dashes or dots that join word characters
+    /// (no position inside such a token is at a boundary).
+    @inline(__always)
+    static func skipToken(_ s: UnsafeBufferPointer<UInt8>, _ from: Int, _ n: Int) -> Int {
+        var i = from
+        while i < n {
+            let b = s[i]
+            if isWord(b) {
+                i += 1
+            } else if (b == UInt8(ascii: "-") || b == UInt8(ascii: ".")) && i + 1 < n && isWord(s[i + 1]) {
+                i += 2
+            } else {
+                break
+            }
+        }
+        return i
     }
 
     static func matchAt(_ s: UnsafeBufferPointer<UInt8>, _ i: Int, limit n: Int, wantIPv4: Bool, wantIPv6: Bool,
@@ -147,6 +195,8 @@ public enum PIIDetectors {
         if end >= n { return true }
         let b = s[end]
         if isWord(b) { return false }
+        // A dash joining more word characters makes this part of a longer token (a UUID, a SKU, a date).
+        if b == UInt8(ascii: "-") && end + 1 < n && isWord(s[end + 1]) { return false }
         if (b == UInt8(ascii: ".") || b == UInt8(ascii: ",")) && end + 1 < n && isDigit(s[end + 1]) { return false }
         return true
     }

@@ -61,6 +61,10 @@ import Testing
         ("0000002a-9c1e-4f3a-b2d4-1234567890ab", nil, nil),
         ("12345678-1234-4123-8123-123456789012", nil, nil),
         ("latency 23.817 ms", nil, nil),
+        ("00000175-4281-4123-a0ca-b291626953e6", nil, nil),
+        ("00002085-aa8d-44e5-8123-456789012345", nil, nil),
+        ("sku-4111111111111111", nil, nil),
+        ("4111111111111111-x", nil, nil),
     ]
 
     @Test(arguments: 0..<table.count)

@@ -1,0 +1,291 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import ServiceLifecycle
+import VigilCore
+import VigilStorage
+
+/// Tails files matching glob patterns through rotation, truncation and restarts, runs every line through
+/// the ``EventPipeline`` and hands batches to a ``SourceSink``.
+///
+/// Invariants:
+/// - A batch is one read chunk of one file: its events, its rejects and the checkpoint just after its last
+///   complete (logical) line. The in-memory checkpoint advances only when the sink returned `true`, and the
+///   next chunk is read only then, so memory is bounded by one chunk per file and a slow sink slows reading.
+/// - Restarting from the last checkpoint the sink stored re-reads exactly the lines after it.
+/// - The decisions (what to open, where to start, rotation, truncation, closing) are made by
+///   ``FileTailStateMachine``; this type only performs I/O.
+///
+/// ```swift
+/// let tailer = FileTailer(configuration: .init(paths: ["/var/log/app/*.log"]), pipeline: pipeline,
+///                         registry: registry, checkpoints: try spool.loadCheckpoints(), sink: { events, rejects, checkpoint in
+///     try spool.append(events.map(SpoolRecord.init), checkpoint: checkpoint) == .committed
+/// })
+/// ```
+public struct FileTailer: Service {
+    public let configuration: FileTailerConfiguration
+    let pipeline: EventPipeline
+    let checkpoints: [FileCheckpoint]
+    let sink: SourceSink
+    let logger: Logger
+    let nowMillis: @Sendable () -> Int64
+    let truncations: Counter
+    let rotations: CounterFamily
+    let readBytes: Counter
+    let openFiles: Gauge
+
+    /// - Parameters:
+    ///   - pipeline: a configured pipeline (this tailer uses its own copy).
+    ///   - checkpoints: as stored by the sink (`Spool.loadCheckpoints()`).
+    ///   - nowMillis: wall-clock milliseconds for events without a timestamp.
+    public init(configuration: FileTailerConfiguration, pipeline: EventPipeline, registry: MetricRegistry,
+                checkpoints: [FileCheckpoint], logger: Logger = Logger(label: "vigil.sources.file"),
+                nowMillis: @escaping @Sendable () -> Int64 = FileTailer.wallClockMillis, sink: @escaping SourceSink) {
+        self.configuration = configuration
+        self.pipeline = pipeline
+        self.checkpoints = checkpoints
+        self.sink = sink
+        self.logger = logger
+        self.nowMillis = nowMillis
+        let source = configuration.sourceName
+        truncations = registry.counter(
+            "vigil_file_truncations_total", help: "Tailed files that shrank below the read position (copy-truncate); reading restarted at 0.",
+            labelNames: ["source"]).labels([source])
+        rotations = registry.counter(
+            "vigil_file_rotations_total", help: "Tailed files that were renamed away or deleted and drained.",
+            labelNames: ["source", "kind"])
+        readBytes = registry.counter(
+            "vigil_file_read_bytes_total", help: "Bytes read from tailed files.", labelNames: ["source"]).labels([source])
+        openFiles = registry.gauge("vigil_files_open", help: "Files currently open by the tailer.", labelNames: ["source"]).labels([source])
+    }
+
+    /// `CLOCK_REALTIME` in milliseconds.
+    @Sendable public static func wallClockMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// One open file.
+    final class Reader {
+        let id: Int
+        let fd: Int32
+        var path: String
+        var framer: LineFramer
+        var decoder: ContainerLogDecoder
+        let namespace: DeterministicID.Namespace
+        var atEnd = false
+        var lastData: ContinuousClock.Instant
+
+        init(id: Int, fd: Int32, path: String, offset: Int64, configuration: FileTailerConfiguration,
+             namespace: DeterministicID.Namespace, now: ContinuousClock.Instant) {
+            self.id = id
+            self.fd = fd
+            self.path = path
+            framer = LineFramer(maxLineBytes: configuration.maxLineBytes, position: offset)
+            decoder = ContainerLogDecoder(format: configuration.format, maxLineBytes: configuration.maxLineBytes)
+            self.namespace = namespace
+            lastData = now
+        }
+
+        /// The offset up to which every line has been emitted.
+        var safeOffset: Int64 {
+            [decoder.pendingStart, framer.pendingStart].compactMap { $0 }.min() ?? framer.position
+        }
+    }
+
+    public func run() async throws {
+        do {
+            try await tail()
+        } catch is CancellationError {
+            // Shutdown: whatever the sink has not taken is read again from the checkpoint next time.
+        }
+    }
+
+    func tail() async throws {
+        var machine = FileTailStateMachine(startAt: configuration.startAt, checkpoints: checkpoints)
+        var readers: [Int: Reader] = [:]
+        var pipeline = self.pipeline
+        let clock = ContinuousClock()
+        var lastScan: ContinuousClock.Instant?
+        var buffer = [UInt8](repeating: 0, count: max(4096, configuration.readChunkBytes))
+        defer {
+            for r in readers.values { close(r.fd) }
+            openFiles.set(0)
+        }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let now = clock.now
+            var observations: [FileTailStateMachine.Observation]?
+            if lastScan == nil || now - lastScan! >= configuration.scanInterval {
+                observations = scan()
+                lastScan = now
+            }
+            var statuses: [FileTailStateMachine.Status] = []
+            for r in readers.values {
+                var st = stat()
+                if fstat(r.fd, &st) == 0 {
+                    statuses.append(.init(id: r.id, size: Int64(st.st_size), linkCount: Int(st.st_nlink), atEnd: r.atEnd))
+                }
+            }
+            for action in machine.poll(observations: observations, statuses: statuses) {
+                switch action {
+                case .open(let path, let device, let inode):
+                    if let r = openReader(path: path, device: device, inode: inode, machine: &machine, now: now) {
+                        readers[r.id] = r
+                    }
+                case .truncated(let id):
+                    truncations.increment(by: 1)
+                    logger.warning("file truncated, reading again from the start",
+                                   metadata: ["file.path": "\(readers[id]?.path ?? "")"])
+                    readers[id]?.framer.reset(to: 0)
+                    readers[id]?.decoder.reset()
+                case .draining(let id, let deleted):
+                    rotations.labels([configuration.sourceName, deleted ? "deleted" : "renamed"]).increment(by: 1)
+                    logger.info("file rotated, reading it to its end", metadata: [
+                        "file.path": "\(readers[id]?.path ?? "")", "file.deleted": "\(deleted)"])
+                case .close(let id):
+                    if let r = readers.removeValue(forKey: id) { close(r.fd) }
+                    machine.closed(id: id)
+                }
+            }
+            openFiles.set(Double(readers.count))
+            for id in machine.openIDs {
+                guard let r = readers[id] else { continue }
+                if let p = machine.path(of: id) { r.path = p }
+                try await readAvailable(r, machine: &machine, pipeline: &pipeline, buffer: &buffer, clock: clock)
+            }
+            try await Task.sleep(for: configuration.pollInterval)
+        }
+    }
+
+    /// Expands every pattern and `stat`s the regular files found.
+    func scan() -> [FileTailStateMachine.Observation] {
+        var seen = Set<String>()
+        var result: [FileTailStateMachine.Observation] = []
+        for pattern in configuration.paths {
+            for path in Glob.expand(pattern) where seen.insert(path).inserted {
+                var st = stat()
+                guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                result.append(.init(path: path, device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size)))
+            }
+        }
+        return result
+    }
+
+    func openReader(path: String, device: UInt64, inode: UInt64, machine: inout FileTailStateMachine,
+              now: ContinuousClock.Instant) -> Reader? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            logger.warning("cannot open file", metadata: ["file.path": "\(path)", "error.errno": "\(errno)"])
+            return nil
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, UInt64(st.st_dev) == device, UInt64(st.st_ino) == inode else {
+            // Replaced between the scan and the open: the next scan sees the new file.
+            close(fd)
+            return nil
+        }
+        let prefix = readPrefix(fd)
+        let (id, offset) = machine.opened(path: path, device: device, inode: inode, size: Int64(st.st_size), prefix: prefix)
+        let key = machine.fingerprint(of: id)?.key ?? "\(device):\(inode)"
+        logger.info("tailing file", metadata: ["file.path": "\(path)", "file.key": "\(key)", "file.offset": "\(offset)"])
+        return Reader(id: id, fd: fd, path: path, offset: offset, configuration: configuration,
+                      namespace: DeterministicID.namespace(key), now: now)
+    }
+
+    func readPrefix(_ fd: Int32) -> [UInt8] {
+        var prefix = [UInt8](repeating: 0, count: FileFingerprint.maxLength)
+        let n = prefix.withUnsafeMutableBytes { pread(fd, $0.baseAddress, FileFingerprint.maxLength, 0) }
+        prefix.removeLast(FileFingerprint.maxLength - max(0, n))
+        return prefix
+    }
+
+    /// Reads, frames and delivers everything available in `r`, chunk by chunk.
+    func readAvailable(_ r: Reader, machine: inout FileTailStateMachine, pipeline: inout EventPipeline,
+                       buffer: inout [UInt8], clock: ContinuousClock) async throws {
+        var events: [Event] = []
+        var rejects: [RejectedLine] = []
+        let readTime = nowMillis()
+        let source = configuration.sourceName
+        func emit(_ line: ContainerLogDecoder.Line) {
+            let context = LineContext(source: source, id: DeterministicID.make(r.namespace, position: line.start),
+                                      readTimeMillis: line.timeMillis ?? readTime, truncated: line.truncated)
+            switch pipeline.process(line.bytes, context: context) {
+            case .accepted(let event):
+                events.append(event)
+            case .rejected(let reason, let message):
+                // Blank lines are counted by the pipeline but there is nothing worth keeping.
+                if reason != .empty {
+                    rejects.append(RejectedLine(source: source, position: "\(r.path):\(line.start)", reason: reason,
+                                                message: message, raw: line.bytes))
+                }
+            }
+        }
+        while !Task.isCancelled {
+            let position = r.framer.position
+            let n = buffer.withUnsafeMutableBytes { pread(r.fd, $0.baseAddress, $0.count, off_t(position)) }
+            if n < 0 {
+                logger.error("read failed", metadata: ["file.path": "\(r.path)", "error.errno": "\(errno)"])
+                return
+            }
+            if n == 0 {
+                r.atEnd = true
+                break
+            }
+            r.atEnd = false
+            r.lastData = clock.now
+            readBytes.increment(by: n)
+            events.removeAll(keepingCapacity: true)
+            rejects.removeAll(keepingCapacity: true)
+            buffer.withUnsafeBytes { raw in
+                r.framer.feed(UnsafeRawBufferPointer(rebasing: raw[0..<n])) { line in
+                    r.decoder.decode(line, emit)
+                }
+            }
+            machine.advanced(id: r.id, to: r.framer.position)
+            if machine.needsLongerFingerprint(id: r.id, size: r.framer.position) {
+                machine.updateFingerprint(id: r.id, prefix: readPrefix(r.fd))
+            }
+            try await deliver(events, rejects, r, machine: &machine)
+        }
+        // A last line without a newline is emitted once the file has been quiet for `idle_flush`.
+        if r.atEnd && (r.framer.hasPartial || r.decoder.pendingStart != nil)
+            && clock.now - r.lastData >= configuration.idleFlush {
+            events.removeAll(keepingCapacity: true)
+            rejects.removeAll(keepingCapacity: true)
+            let end = r.framer.position
+            r.framer.flush { line in r.decoder.decode(line, emit) }
+            r.decoder.flush(end: end, emit)
+            try await deliver(events, rejects, r, machine: &machine)
+        }
+    }
+
+    /// Hands one batch to the sink until it is taken; advances the checkpoint only then.
+    func deliver(_ events: [Event], _ rejects: [RejectedLine], _ r: Reader, machine: inout FileTailStateMachine) async throws {
+        let offset = r.safeOffset
+        guard let checkpoint = machine.checkpoint(id: r.id, offset: offset) else { return }
+        var wait = Duration.milliseconds(50)
+        var warned = false
+        while true {
+            do {
+                if try await sink(events, rejects, checkpoint) { break }
+                if !warned {
+                    logger.notice("sink is full, pausing the file source", metadata: ["file.path": "\(r.path)"])
+                    warned = true
+                }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                logger.error("sink failed, retrying the same batch", metadata: ["file.path": "\(r.path)", "error": "\(error)"])
+                wait = .seconds(1)
+            }
+            if Task.isShuttingDownGracefully { throw CancellationError() }
+            try await Task.sleep(for: wait)
+            wait = min(wait * 2, .seconds(1))
+        }
+        machine.acknowledged(id: r.id, offset: offset)
+    }
+}

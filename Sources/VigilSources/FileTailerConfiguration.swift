@@ -1,0 +1,40 @@
+/// Configuration of one `type: file` source.
+///
+/// ```yaml
+/// sources:
+///   - { type: file, paths: ["/var/log/app/*.log"], format: json, start_at: beginning }
+/// ```
+public struct FileTailerConfiguration: Sendable {
+    /// Glob patterns (`glob(3)`: `*`, `?`, `[...]`).
+    public var paths: [String]
+    public var format: LogFormat
+    /// For files present at the first scan that have no checkpoint.
+    public var startAt: StartPosition
+    /// How often the globs are expanded again to find new, renamed and deleted files.
+    public var scanInterval: Duration
+    /// How often open files are checked for new data.
+    public var pollInterval: Duration
+    /// A last line without a newline is emitted after this long without new data.
+    public var idleFlush: Duration
+    /// Longer lines are cut to this many bytes, counted and dead-lettered as `too_large`.
+    public var maxLineBytes: Int
+    /// Bytes read per `pread`, which is also the largest batch handed to the sink at once.
+    public var readChunkBytes: Int
+    /// The `source` label and `Event.source` value.
+    public var sourceName: String
+
+    public init(paths: [String], format: LogFormat = .json, startAt: StartPosition = .beginning,
+                scanInterval: Duration = .seconds(1), pollInterval: Duration = .milliseconds(250),
+                idleFlush: Duration = .seconds(5), maxLineBytes: Int = 1 << 20, readChunkBytes: Int = 256 * 1024,
+                sourceName: String = "file") {
+        self.paths = paths
+        self.format = format
+        self.startAt = startAt
+        self.scanInterval = scanInterval
+        self.pollInterval = pollInterval
+        self.idleFlush = idleFlush
+        self.maxLineBytes = maxLineBytes
+        self.readChunkBytes = readChunkBytes
+        self.sourceName = sourceName
+    }
+}
