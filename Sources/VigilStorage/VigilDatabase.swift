@@ -13,9 +13,14 @@ public final class VigilDatabase: Sendable {
     /// The underlying connection (for the stores in this module and for tests).
     public let sqlite: SQLiteDatabase
     public var path: String { sqlite.path }
+    /// The folder holding `vigil.db` (and the spool's segment files).
+    public var directory: String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
 
     /// The newest schema version this build knows.
-    public static let schemaVersion: Int64 = 1
+    public static let schemaVersion: Int64 = 2
 
     /// Opens (creating when needed) `<dataDirectory>/vigil.db`. The directory is created if missing.
     public convenience init(dataDirectory: String, synchronous: SQLiteSynchronous = .normal) throws {
@@ -47,12 +52,21 @@ public final class VigilDatabase: Sendable {
                 return
             }
             if version < 1 { try conn.execute(Self.schemaV1) }
+            if version < 2 { try conn.execute(Self.schemaV2) }
             try conn.execute("PRAGMA user_version = \(Self.schemaVersion)")
         }
     }
 
     /// Milliseconds since the Unix epoch from SQLite's clock, for rows whose caller passes no time.
     static let nowMillisSQL = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)"
+
+    /// v2: block bytes live in segment files (`spool/`); the row keeps where. Rows with a NULL segment
+    /// carry their bytes inline in `data` (v1 rows).
+    private static let schemaV2 = """
+    ALTER TABLE spool_blocks ADD COLUMN segment INTEGER;
+    ALTER TABLE spool_blocks ADD COLUMN segment_offset INTEGER;
+    CREATE INDEX spool_blocks_segment ON spool_blocks(segment);
+    """
 
     private static let schemaV1 = """
     CREATE TABLE spool_blocks(

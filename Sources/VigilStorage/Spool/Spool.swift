@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The durable spool between the sources and the sinks: blocks of events in `vigil.db`.
 ///
 /// Invariants:
@@ -9,6 +11,8 @@
 /// - The bound is on encoded block bytes. An append into an empty spool is always accepted, so one batch
 ///   larger than `maxBytes` cannot wedge the pipeline.
 /// - Block ids only grow (`AUTOINCREMENT`), so a shipper can page with ``oldestBlocks(limit:after:)``.
+/// - A block's bytes live in a segment file under `<data_dir>/spool/` (see `SpoolSegments`), written
+///   before the row that points at them commits. One `Spool` per data directory per process.
 ///
 /// All methods block on SQLite; call them off the cooperative thread pool.
 ///
@@ -25,12 +29,24 @@ public final class Spool: Sendable {
     public let database: VigilDatabase
     /// Where ``append(_:checkpoint:deadLetters:)`` puts rejected lines.
     public let deadLetters: DeadLetterStore
+    /// Segment files; every spool operation takes this lock first, then the database's.
+    private let segments: Mutex<SpoolSegments>
 
     public init(database: VigilDatabase, configuration: SpoolConfiguration, deadLetters: DeadLetterStore? = nil) throws {
         self.database = database
         self.configuration = configuration
         self.deadLetters = try deadLetters ?? DeadLetterStore(database: database)
         try database.sqlite.execute("PRAGMA synchronous = \(configuration.synchronous.rawValue)")
+        let referenced = try database.sqlite.withConnection { conn in
+            Set(try conn.query("SELECT DISTINCT segment FROM spool_blocks WHERE segment IS NOT NULL") { $0.int64(0) })
+        }
+        segments = Mutex(try SpoolSegments(directory: FileSystem.join(database.directory, "spool"),
+                                           segmentBytes: configuration.segmentBytes,
+                                           fsyncEachWrite: configuration.synchronous == .full, referenced: referenced))
+    }
+
+    deinit {
+        segments.withLock { $0.closeAll() }
     }
 
     /// Appends a batch as one block and advances `checkpoint`, in one transaction.
@@ -47,35 +63,51 @@ public final class Spool: Sendable {
         let minTimestamp = records.lazy.map(\.timestampMillis).min() ?? 0
         let deadLetterStore = deadLetters
         let configuration = configuration
-        return try database.sqlite.transaction { conn -> SpoolAppendResult in
-            if let data {
-                let size = Int64(data.count)
-                let state = try Self.readState(conn)
-                if state.blocks > 0 && state.bytes + size > configuration.maxBytes {
-                    switch configuration.whenFull {
-                    case .block:
-                        return .full
-                    case .dropOldest:
-                        try Self.dropOldest(conn, toFit: size, state: state, maxBytes: configuration.maxBytes)
+        let database = database
+        return try segments.withLock { segments throws -> SpoolAppendResult in
+            var written: (offset: Int64, size: Int64)?
+            var released: Set<Int64> = []
+            let result = try database.sqlite.transaction { conn -> SpoolAppendResult in
+                if let data {
+                    let size = Int64(data.count)
+                    let state = try Self.readState(conn)
+                    if state.blocks > 0 && state.bytes + size > configuration.maxBytes {
+                        switch configuration.whenFull {
+                        case .block:
+                            return .full
+                        case .dropOldest:
+                            released = try Self.dropOldest(conn, toFit: size, state: state, maxBytes: configuration.maxBytes)
+                        }
                     }
+                    let place = try segments.reserve(size)
+                    try segments.write(data, at: place.offset)
+                    try conn.run("""
+                        INSERT INTO spool_blocks(appended_at_ms, min_ts_ms, event_count, pending_count, bytes, delivered, data, segment, segment_offset)
+                        VALUES (\(VigilDatabase.nowMillisSQL), ?, ?, ?, ?, NULL, zeroblob(0), ?, ?)
+                        """, [.integer(minTimestamp), .integer(Int64(records.count)), .integer(Int64(records.count)), .integer(size),
+                              .integer(place.segment), .integer(place.offset)])
+                    try conn.run("UPDATE spool_state SET bytes = bytes + ?, events = events + ?, blocks = blocks + 1 WHERE id = 1",
+                                 [.integer(size), .integer(Int64(records.count))])
+                    written = (place.offset, size)
                 }
-                let insert = try conn.statement("""
-                    INSERT INTO spool_blocks(appended_at_ms, min_ts_ms, event_count, pending_count, bytes, delivered, data)
-                    VALUES (\(VigilDatabase.nowMillisSQL), ?, ?, ?, ?, NULL, ?)
-                    """)
-                defer { insert.reset() }
-                try insert.bind(minTimestamp, at: 1)
-                try insert.bind(records.count, at: 2)
-                try insert.bind(records.count, at: 3)
-                try insert.bind(size, at: 4)
-                try insert.withBorrowedBlob(data, at: 5) { _ = try insert.step() }
-                try conn.run("UPDATE spool_state SET bytes = bytes + ?, events = events + ?, blocks = blocks + 1 WHERE id = 1",
-                             [.integer(size), .integer(Int64(records.count))])
+                if let checkpoint { try Self.upsert(checkpoint, conn) }
+                if !rejected.isEmpty { try deadLetterStore.insert(rejected, conn) }
+                return .committed
             }
-            if let checkpoint { try Self.upsert(checkpoint, conn) }
-            if !rejected.isEmpty { try deadLetterStore.insert(rejected, conn) }
-            return .committed
+            // Only now is the write committed: a failed transaction leaves the offset for the next block.
+            if let written { segments.committed(offset: written.offset, size: written.size) }
+            try Self.releaseEmpty(released, segments: &segments, database: database)
+            return result
         }
+    }
+
+    /// Deletes the segments in `candidates` that no row refers to any more.
+    private static func releaseEmpty(_ candidates: Set<Int64>, segments: inout SpoolSegments, database: VigilDatabase) throws {
+        guard !candidates.isEmpty else { return }
+        let stillUsed = try database.sqlite.withConnection { conn in
+            try candidates.filter { try conn.scalarInt("SELECT 1 FROM spool_blocks WHERE segment = ? LIMIT 1", [.integer($0)]) != nil }
+        }
+        for segment in candidates where !stillUsed.contains(segment) { segments.release(segment) }
     }
 
     struct State {
@@ -91,17 +123,19 @@ public final class Spool: Sendable {
         } ?? State(bytes: 0, events: 0, blocks: 0, droppedTotal: 0)
     }
 
-    /// Deletes oldest blocks until `size` more bytes fit (or the spool is empty); counts their undelivered events.
-    private static func dropOldest(_ conn: SQLiteConnection, toFit size: Int64, state: State, maxBytes: Int64) throws {
+    /// Deletes oldest blocks until `size` more bytes fit (or the spool is empty); counts their undelivered
+    /// events. Returns the segments the deleted blocks were in.
+    private static func dropOldest(_ conn: SQLiteConnection, toFit size: Int64, state: State, maxBytes: Int64) throws -> Set<Int64> {
         var bytes = state.bytes
         var blocks = state.blocks
         var droppedBytes: Int64 = 0
         var droppedEvents: Int64 = 0
         var droppedBlocks: Int64 = 0
         var lastID: Int64 = 0
+        var touched: Set<Int64> = []
         outer: while blocks > 0 && bytes + size > maxBytes {
-            let candidates = try conn.query("SELECT id, bytes, pending_count FROM spool_blocks WHERE id > ? ORDER BY id LIMIT 64", [.integer(lastID)]) {
-                (id: $0.int64(0), bytes: $0.int64(1), pending: $0.int64(2))
+            let candidates = try conn.query("SELECT id, bytes, pending_count, segment FROM spool_blocks WHERE id > ? ORDER BY id LIMIT 64", [.integer(lastID)]) {
+                (id: $0.int64(0), bytes: $0.int64(1), pending: $0.int64(2), segment: $0.optionalInt64(3))
             }
             if candidates.isEmpty { break }
             for candidate in candidates {
@@ -112,14 +146,16 @@ public final class Spool: Sendable {
                 droppedBytes += candidate.bytes
                 droppedEvents += candidate.pending
                 droppedBlocks += 1
+                if let segment = candidate.segment { touched.insert(segment) }
             }
         }
-        guard droppedBlocks > 0 else { return }
+        guard droppedBlocks > 0 else { return touched }
         try conn.run("DELETE FROM spool_blocks WHERE id <= ?", [.integer(lastID)])
         try conn.run("""
             UPDATE spool_state SET bytes = bytes - ?, events = events - ?, blocks = blocks - ?, dropped_total = dropped_total + ?
             WHERE id = 1
             """, [.integer(droppedBytes), .integer(droppedEvents), .integer(droppedBlocks), .integer(droppedEvents)])
+        return touched
     }
 
     private static func upsert(_ checkpoint: FileCheckpoint, _ conn: SQLiteConnection) throws {
@@ -150,22 +186,37 @@ public final class Spool: Sendable {
 
     /// The oldest blocks (after block id `after`, when given), with their undelivered records.
     public func oldestBlocks(limit: Int, after: Int64? = nil) throws -> [SpoolBlock] {
-        try database.sqlite.withConnection { conn in
-            try conn.query("SELECT id, appended_at_ms, delivered, data FROM spool_blocks WHERE id > ? ORDER BY id LIMIT ?",
-                           [.integer(after ?? 0), .integer(Int64(max(0, limit)))], Self.readBlock)
+        let database = database
+        return try segments.withLock { segments throws -> [SpoolBlock] in
+            try database.sqlite.withConnection { conn in
+                try conn.query("""
+                    SELECT id, appended_at_ms, delivered, data, segment, segment_offset, bytes FROM spool_blocks
+                    WHERE id > ? ORDER BY id LIMIT ?
+                    """, [.integer(after ?? 0), .integer(Int64(max(0, limit)))]) { row in
+                    try Self.readBlock(row, segments: &segments)
+                }
+            }
         }
     }
 
-    private static func readBlock(_ row: SQLiteStatement) throws -> SpoolBlock {
+    private static func readBlock(_ row: SQLiteStatement, segments: inout SpoolSegments) throws -> SpoolBlock {
         let id = row.int64(0)
         let delivered = row.isNull(2) ? nil : DeliveredBitmap(bytes: row.blob(2))
+        let decode = { (bytes: UnsafeRawBufferPointer) throws -> (records: [SpoolRecord], indices: [Int]) in
+            try SpoolBlockCodec.decode(bytes, skip: { delivered?.contains($0) ?? false })
+        }
         do {
-            let decoded = try row.withBlob(3) { bytes in
-                try SpoolBlockCodec.decode(bytes, skip: { delivered?.contains($0) ?? false })
+            let decoded: (records: [SpoolRecord], indices: [Int])
+            if let segment = row.optionalInt64(4) {
+                decoded = try segments.read(segment: segment, offset: row.int64(5), length: row.int(6), decode)
+            } else {
+                decoded = try row.withBlob(3, decode)
             }
             return SpoolBlock(blockID: id, records: decoded.records, indices: decoded.indices, appendedAtMillis: row.int64(1))
         } catch let error as SpoolBlockCodec.DecodeError {
             throw SpoolCorruptBlockError(blockID: id, reason: error.reason)
+        } catch let error as SpoolIOError {
+            throw SpoolCorruptBlockError(blockID: id, reason: error.description)
         }
     }
 
@@ -179,21 +230,32 @@ public final class Spool: Sendable {
     /// Removes several blocks in one transaction; returns how many existed.
     @discardableResult
     public func complete(blockIDs: [Int64]) throws -> Int {
-        try database.sqlite.transaction { conn in
-            var removed = 0
-            for blockID in blockIDs where try Self.remove(blockID, conn) { removed += 1 }
+        let database = database
+        return try segments.withLock { segments throws -> Int in
+            var touched: Set<Int64> = []
+            let removed = try database.sqlite.transaction { conn in
+                var removed = 0
+                for blockID in blockIDs {
+                    guard let segment = try Self.remove(blockID, conn) else { continue }
+                    removed += 1
+                    if let segment { touched.insert(segment) }
+                }
+                return removed
+            }
+            try Self.releaseEmpty(touched, segments: &segments, database: database)
             return removed
         }
     }
 
-    private static func remove(_ blockID: Int64, _ conn: SQLiteConnection) throws -> Bool {
-        guard let row = try conn.queryFirst("SELECT bytes, pending_count FROM spool_blocks WHERE id = ?", [.integer(blockID)], {
-            (bytes: $0.int64(0), pending: $0.int64(1))
-        }) else { return false }
+    /// Deletes a block's row; nil when it did not exist, else the segment it was in (nil inside for inline rows).
+    private static func remove(_ blockID: Int64, _ conn: SQLiteConnection) throws -> Int64?? {
+        guard let row = try conn.queryFirst("SELECT bytes, pending_count, segment FROM spool_blocks WHERE id = ?", [.integer(blockID)], {
+            (bytes: $0.int64(0), pending: $0.int64(1), segment: $0.optionalInt64(2))
+        }) else { return nil }
         try conn.run("DELETE FROM spool_blocks WHERE id = ?", [.integer(blockID)])
         try conn.run("UPDATE spool_state SET bytes = bytes - ?, events = events - ?, blocks = blocks - 1 WHERE id = 1",
                      [.integer(row.bytes), .integer(row.pending)])
-        return true
+        return .some(row.segment)
     }
 
     /// Records that some records of a block are delivered (their positions in the block as appended,
@@ -201,23 +263,29 @@ public final class Spool: Sendable {
     /// removed. Returns the number of records still undelivered (0 when the block is gone).
     @discardableResult
     public func markDelivered(blockID: Int64, indices: [Int]) throws -> Int {
-        try database.sqlite.transaction { conn in
-            guard let row = try conn.queryFirst("SELECT event_count, pending_count, delivered FROM spool_blocks WHERE id = ?", [.integer(blockID)], {
-                (count: $0.int(0), pending: $0.int64(1), delivered: $0.isNull(2) ? nil : $0.blob(2))
-            }) else { return 0 }
-            var bitmap = row.delivered.map { DeliveredBitmap(bytes: $0) } ?? DeliveredBitmap(count: row.count)
-            var newlyDelivered: Int64 = 0
-            for index in indices where index >= 0 && index < row.count && bitmap.insert(index) { newlyDelivered += 1 }
-            let pending = row.pending - newlyDelivered
-            if pending <= 0 {
-                _ = try Self.remove(blockID, conn)
-                return 0
+        let database = database
+        return try segments.withLock { segments throws -> Int in
+            var touched: Set<Int64> = []
+            let left = try database.sqlite.transaction { conn -> Int in
+                guard let row = try conn.queryFirst("SELECT event_count, pending_count, delivered FROM spool_blocks WHERE id = ?", [.integer(blockID)], {
+                    (count: $0.int(0), pending: $0.int64(1), delivered: $0.isNull(2) ? nil : $0.blob(2))
+                }) else { return 0 }
+                var bitmap = row.delivered.map { DeliveredBitmap(bytes: $0) } ?? DeliveredBitmap(count: row.count)
+                var newlyDelivered: Int64 = 0
+                for index in indices where index >= 0 && index < row.count && bitmap.insert(index) { newlyDelivered += 1 }
+                let pending = row.pending - newlyDelivered
+                if pending <= 0 {
+                    if case .some(.some(let segment)) = try Self.remove(blockID, conn) { touched.insert(segment) }
+                    return 0
+                }
+                guard newlyDelivered > 0 else { return Int(pending) }
+                try conn.run("UPDATE spool_blocks SET pending_count = ?, delivered = ? WHERE id = ?",
+                             [.integer(pending), .blob(bitmap.bytes), .integer(blockID)])
+                try conn.run("UPDATE spool_state SET events = events - ? WHERE id = 1", [.integer(newlyDelivered)])
+                return Int(pending)
             }
-            guard newlyDelivered > 0 else { return Int(pending) }
-            try conn.run("UPDATE spool_blocks SET pending_count = ?, delivered = ? WHERE id = ?",
-                         [.integer(pending), .blob(bitmap.bytes), .integer(blockID)])
-            try conn.run("UPDATE spool_state SET events = events - ? WHERE id = 1", [.integer(newlyDelivered)])
-            return Int(pending)
+            try Self.releaseEmpty(touched, segments: &segments, database: database)
+            return left
         }
     }
 

@@ -98,12 +98,17 @@ public struct SpoolConfiguration: Sendable, Equatable {
     public var maxBytes: Int64
     public var whenFull: WhenFull
     /// Default `.normal`: in WAL mode, safe against process crashes (`kill -9`), not against power loss.
+    /// `.full` also fsyncs each block's segment file before its row commits.
     public var synchronous: SQLiteSynchronous
+    /// Size at which a new segment file is started. Disk use can exceed `maxBytes` by up to about
+    /// this much, since a segment is deleted only when all its blocks are delivered. Default 64 MiB.
+    public var segmentBytes: Int64
 
-    public init(maxBytes: Int64 = 1 << 30, whenFull: WhenFull = .block, synchronous: SQLiteSynchronous = .normal) {
+    public init(maxBytes: Int64 = 1 << 30, whenFull: WhenFull = .block, synchronous: SQLiteSynchronous = .normal, segmentBytes: Int64 = 64 << 20) {
         self.maxBytes = maxBytes
         self.whenFull = whenFull
         self.synchronous = synchronous
+        self.segmentBytes = segmentBytes
     }
 }
 
