@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct SpoolSegmentTests {
     func segmentFiles(_ dir: TempDirectory) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: dir.file("spool")).sorted()
+        try FileManager.default.contentsOfDirectory(atPath: dir.file("spool")).filter { $0.hasSuffix(".blocks") }.sorted()
     }
 
     @Test func segmentsRotateAndAreDeletedWhenDrained() throws {
@@ -59,8 +59,10 @@ import Testing
     @Test func missingSegmentIsReportedAsCorruptBlock() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
-        let spool = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration())
-        #expect(try spool.append(records(0 ..< 3), checkpoint: nil) == .committed)
+        do {
+            let spool = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration())
+            #expect(try spool.append(records(0 ..< 3), checkpoint: nil) == .committed)
+        }
         try FileManager.default.removeItem(atPath: dir.file("spool/000000000001.blocks"))
         let reopened = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration())
         #expect(throws: SpoolCorruptBlockError.self) { _ = try reopened.oldestBlocks(limit: 1) }

@@ -51,13 +51,17 @@ import Testing
     @Test func checkpointCommitsWithEventsAndSurvivesAnUnclosedConnection() throws {
         let dir = TempDirectory()
         defer { dir.remove() }
-        // The first connection is never closed: as after kill -9, only what was committed may count.
+        // The first database connection is never closed: as after kill -9, only what was committed may
+        // count. (The spool object itself goes away, releasing its folder lock as the kernel would.)
         let first = try VigilDatabase(dataDirectory: dir.path)
-        let leaked = Unmanaged.passRetained(first)
-        _ = leaked
-        let spool = try Spool(database: first, configuration: SpoolConfiguration())
+        _ = Unmanaged.passRetained(first)
         let checkpoint = FileCheckpoint(key: "2049:77:abcd", path: "/var/log/a.log", offset: 4096)
-        #expect(try spool.append(records(0 ..< 10), checkpoint: checkpoint) == .committed)
+        do {
+            let spool = try Spool(database: first, configuration: SpoolConfiguration())
+            #expect(try spool.append(records(0 ..< 10), checkpoint: checkpoint) == .committed)
+            // A second spool on the same folder is refused while the first is open.
+            #expect(throws: SpoolIOError.self) { _ = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration()) }
+        }
         // A batch that fails half-way (a NULL into a NOT NULL column) must leave neither events nor checkpoint.
         #expect(throws: SQLiteError.self) {
             try first.sqlite.transaction { conn in
@@ -75,8 +79,10 @@ import Testing
         // The checkpoint advances with the next batch, atomically.
         let next = FileCheckpoint(key: checkpoint.key, path: checkpoint.path, offset: 8192)
         #expect(try reopened.append(records(10 ..< 12), checkpoint: next) == .committed)
-        #expect(try spool.loadCheckpoints() == [next])
-        #expect(try spool.stats().events == 12)
+        #expect(try reopened.loadCheckpoints() == [next])
+        #expect(try reopened.stats().events == 12)
+        // The never-closed first connection sees the second one's commits.
+        #expect(try first.sqlite.withConnection { try $0.scalarInt("SELECT events FROM spool_state") } == 12)
     }
 
     @Test func checkpointRemoveAndSaveAlone() throws {
@@ -148,8 +154,8 @@ import Testing
         #expect(stats.droppedTotal == 26)
         #expect(try spool.oldestBlocks(limit: 10).flatMap(\.records) == records(30 ..< 60))
         // The counter is persistent.
-        let reopened = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: spool.configuration)
-        #expect(try reopened.stats().droppedTotal == 26)
+        let reopened = try VigilDatabase(dataDirectory: dir.path)
+        #expect(try reopened.sqlite.withConnection { try $0.scalarInt("SELECT dropped_total FROM spool_state") } == 26)
     }
 
     @Test func markDeliveredResendsOnlyTheRest() throws {

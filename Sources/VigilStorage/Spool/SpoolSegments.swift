@@ -38,6 +38,9 @@ struct SpoolSegments {
     /// Bytes of the active segment that belong to committed rows.
     private(set) var activeSize: Int64 = 0
     private var readFDs: [Int64: Int32] = [:]
+    /// Holds an exclusive `flock` on `spool/LOCK` while open: a second spool on the same folder (in this
+    /// process or another) would delete the first one's fresh segment as an orphan.
+    private let lockFD: Int32
 
     /// Opens the segment folder: deletes segments no row refers to, starts a fresh active segment.
     init(directory: String, segmentBytes: Int64, fsyncEachWrite: Bool, referenced: Set<Int64>) throws {
@@ -45,6 +48,15 @@ struct SpoolSegments {
         self.segmentBytes = max(1, segmentBytes)
         self.fsyncEachWrite = fsyncEachWrite
         try FileSystem.createDirectory(directory)
+        let lockPath = directory + "/LOCK"
+        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockFD >= 0 else { throw SpoolIOError(operation: "open", path: lockPath, errno: errno) }
+        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(lockFD)
+            throw SpoolIOError(operation: "lock (another spool, in this or another vigil process, uses this data directory)", path: lockPath, errno: code)
+        }
+        self.lockFD = lockFD
         let existing = try Self.list(directory)
         for id in existing where !referenced.contains(id) { unlink(Self.path(directory, id)) }
         activeID = (existing.union(referenced).max() ?? 0) + 1
@@ -153,6 +165,7 @@ struct SpoolSegments {
 
     func closeAll() {
         if activeFD >= 0 { close(activeFD) }
+        close(lockFD)  // releases the flock
         for fd in readFDs.values { close(fd) }
     }
 }
