@@ -33,8 +33,10 @@ echo "== building (release)"
 swiftc -O -wmo -parse-as-library -module-name DriftBench \
   "$ROOT"/Sources/VigilCore/Drift/*.swift "$ROOT"/Sources/VigilCore/Statistics/*.swift \
   "$ROOT"/Benchmarks/drift/DriftBench.swift -o "$OUT/DriftBench"
-swift build -c release --package-path "$ROOT" --scratch-path "$ROOT/.build-drift-release" --product vigil >/dev/null
-VIGIL=$ROOT/.build-drift-release/release/vigil
+if [ -z "${VIGIL:-}" ]; then   # VIGIL=path/to/release/vigil skips the package build
+  swift build -c release --package-path "$ROOT" --scratch-path "$ROOT/.build-drift-release" --product vigil >/dev/null
+  VIGIL=$ROOT/.build-drift-release/release/vigil
+fi
 
 echo "== in process (median of runs)"
 "$OUT/DriftBench" "$OUT" | tee "$OUT/swift.txt"

@@ -111,7 +111,11 @@ public enum Detect {
                     try body(parseValue(Substring(fields[index]), line: lineNumber, binary: binary))
                 } else {
                     if isBlank(line) { continue }
-                    try body(parseValue(Substring(decoding: line, as: UTF8.self), line: lineNumber, binary: binary))
+                    if let x = fastNumber(line) {
+                        try body(x)
+                    } else {
+                        try body(parseValue(Substring(decoding: line, as: UTF8.self), line: lineNumber, binary: binary))
+                    }
                 }
             }
         }
@@ -125,8 +129,33 @@ public enum Detect {
         return true
     }
 
+    /// The common case without allocation: a short, finite decimal number (C `strtod`, correctly rounded
+    /// like Swift's `Double(_:)`); `nil` sends the line to the general path, which reports errors.
+    private static func fastNumber(_ line: UnsafeBufferPointer<UInt8>) -> Double? {
+        var s = 0, e = line.count
+        while s < e && (line[s] == 32 || line[s] == 9) { s += 1 }
+        while e > s && (line[e - 1] == 32 || line[e - 1] == 9) { e -= 1 }
+        let length = e - s
+        guard length > 0 && length < 64 else { return nil }
+        for i in s..<e {
+            let b = line[i]
+            // Digits, sign, point and exponent only (strtod would also take hex, "inf", "nan").
+            guard (b >= 48 && b <= 57) || b == 45 || b == 43 || b == 46 || b == 101 || b == 69 else { return nil }
+        }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer -> Double? in
+            for i in 0..<length { buffer[i] = CChar(bitPattern: line[s + i]) }
+            buffer[length] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(buffer.baseAddress!, &end)
+            guard end == buffer.baseAddress! + length, value.isFinite else { return nil }
+            return value
+        }
+    }
+
     private static func parseValue(_ text: Substring, line: Int, binary: Bool) throws -> Double {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        var t = text
+        while let f = t.first, f == " " || f == "\t" { t = t.dropFirst() }
+        while let l = t.last, l == " " || l == "\t" { t = t.dropLast() }
         if let x = Double(t), x.isFinite { return x }
         if binary {
             switch t.lowercased() {

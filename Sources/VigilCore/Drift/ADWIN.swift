@@ -187,6 +187,10 @@ public struct ADWIN: DriftDetector {
         while reduceWidth {
             reduceWidth = false
             var n0 = 0.0, n1 = width, u0 = 0.0, u1 = total
+            // Constant while scanning (the window only changes right before the scan ends): computed once,
+            // the same value River recomputes at every cut point.
+            let deltaPrime = cLog(2 * cLog(width) / configuration.delta)
+            let varianceRatio = variance / width
             // Walk cut points from the oldest bucket to the newest.
             scan: for r in stride(from: rows - 1, through: 0, by: -1) {
                 let size = Double(UInt64(1) << UInt64(r))
@@ -200,7 +204,8 @@ public struct ADWIN: DriftDetector {
                     u1 -= t
                     if r == 0 && k == count - 1 { break scan }
                     let deltaMean = (u0 / n0) - (u1 / n1)
-                    if n1 >= minWindow && n0 >= minWindow && cutExceeded(n0, n1, deltaMean) {
+                    if n1 >= minWindow && n0 >= minWindow
+                        && cutExceeded(n0, n1, deltaMean, deltaPrime: deltaPrime, varianceRatio: varianceRatio) {
                         reduceWidth = true
                         changed = true
                         if width > 0 {
@@ -214,10 +219,10 @@ public struct ADWIN: DriftDetector {
         return changed
     }
 
-    @inline(__always) private func cutExceeded(_ n0: Double, _ n1: Double, _ deltaMean: Double) -> Bool {
-        let deltaPrime = cLog(2 * cLog(width) / configuration.delta)
+    @inline(__always) private func cutExceeded(_ n0: Double, _ n1: Double, _ deltaMean: Double,
+                                               deltaPrime: Double, varianceRatio: Double) -> Bool {
         let mRecip = 1 / (n0 - minWindow + 1) + 1 / (n1 - minWindow + 1)
-        let epsilon = (2 * mRecip * (variance / width) * deltaPrime).squareRoot()
+        let epsilon = (2 * mRecip * varianceRatio * deltaPrime).squareRoot()
             + 2.0 / 3.0 * deltaPrime * mRecip
         return abs(deltaMean) > epsilon
     }

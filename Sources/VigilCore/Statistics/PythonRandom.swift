@@ -24,8 +24,8 @@ public struct PythonRandom: Sendable, RandomNumberGenerator {
         self.init(key: PythonRandom.key(for: seed.magnitude))
     }
 
-    /// Seeds like `random.Random(seed)` for a non-negative integer seed.
-    public init(seed: UInt64) {
+    /// Seeds like `random.Random(seed)` for a non-negative seed above `Int64.max`'s range too.
+    public init(unsignedSeed seed: UInt64) {
         self.init(key: PythonRandom.key(for: seed))
     }
 

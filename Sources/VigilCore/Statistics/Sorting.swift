@@ -24,30 +24,34 @@ enum Sorting {
         }
         let digitBits = 11
         let buckets = 1 << digitBits
-        var counts = [Int](repeating: 0, count: buckets)
+        let passes = (64 + digitBits - 1) / digitBits
+        let mask = UInt64(buckets - 1)
+        // One read pass builds every digit's histogram.
+        var counts = [Int](repeating: 0, count: buckets * passes)
         keys.withUnsafeMutableBufferPointer { kp in
             scratch.withUnsafeMutableBufferPointer { sp in
                 counts.withUnsafeMutableBufferPointer { cp in
-                    var from = kp, to = sp
-                    var shift: UInt64 = 0
-                    while shift < 64 {
-                        for b in 0..<buckets { cp[b] = 0 }
-                        for i in 0..<n { cp[Int((from[i] >> shift) & UInt64(buckets - 1))] += 1 }
-                        // A digit that is the same everywhere needs no pass.
-                        if cp[Int((from[0] >> shift) & UInt64(buckets - 1))] == n {
-                            shift += UInt64(digitBits)
-                            continue
+                    for i in 0..<n {
+                        let key = kp[i]
+                        for p in 0..<passes {
+                            cp[p * buckets + Int((key >> UInt64(p * digitBits)) & mask)] += 1
                         }
+                    }
+                    var from = kp, to = sp
+                    for p in 0..<passes {
+                        let shift = UInt64(p * digitBits)
+                        let base = p * buckets
+                        // A digit that is the same everywhere needs no pass.
+                        if cp[base + Int((from[0] >> shift) & mask)] == n { continue }
                         var sum = 0
-                        for b in 0..<buckets { let c = cp[b]; cp[b] = sum; sum += c }
+                        for b in 0..<buckets { let c = cp[base + b]; cp[base + b] = sum; sum += c }
                         for i in 0..<n {
                             let key = from[i]
-                            let d = Int((key >> shift) & UInt64(buckets - 1))
+                            let d = base + Int((key >> shift) & mask)
                             to[cp[d]] = key
                             cp[d] += 1
                         }
                         swap(&from, &to)
-                        shift += UInt64(digitBits)
                     }
                     values.withUnsafeMutableBufferPointer { out in
                         for i in 0..<n {
