@@ -64,7 +64,10 @@ public enum ChiSquare {
             top.append(Double(referenceCounts[i]))
             bottom.append(Double(currentCounts[i]))
         }
-        if top.count < 2 { return Result(statistic: 0, pValue: 1, degreesOfFreedom: 0) }
+        // One category, or one side empty: no evidence of a difference (SciPy would raise).
+        if top.count < 2 || !top.contains(where: { $0 > 0 }) || !bottom.contains(where: { $0 > 0 }) {
+            return Result(statistic: 0, pValue: 1, degreesOfFreedom: 0)
+        }
         return contingency([top, bottom], correction: correction)
     }
 

@@ -37,9 +37,13 @@ public enum KolmogorovSmirnov {
     /// Largest sample size for which `auto` tries the exact distribution (SciPy's `MAX_AUTO_N`).
     public static let maxExactSize = 10_000
 
-    /// Runs the test on two unsorted samples (NaNs must be removed by the caller; both non-empty).
+    /// Runs the test on two unsorted, non-empty samples. A NaN anywhere gives NaN statistic and p-value
+    /// (SciPy's `nan_policy="propagate"`): callers drop missing values first.
     public static func twoSample(_ a: [Double], _ b: [Double]) -> Result {
         precondition(!a.isEmpty && !b.isEmpty, "ks_2samp needs two non-empty samples")
+        if a.contains(where: \.isNaN) || b.contains(where: \.isNaN) {
+            return Result(statistic: .nan, pValue: .nan, method: max(a.count, b.count) <= maxExactSize ? .exact : .asymptotic)
+        }
         var x = a, y = b
         Sorting.sort(&x)
         Sorting.sort(&y)
@@ -65,6 +69,7 @@ public enum KolmogorovSmirnov {
         while i < n1 || j < n2 {
             let v: Double
             if j >= n2 { v = a[i] } else if i >= n1 { v = b[j] } else { v = min(a[i], b[j]) }
+            if v.isNaN { return .nan }   // unsorted or NaN input: never loop forever
             while i < n1 && a[i] <= v { i += 1 }
             while j < n2 && b[j] <= v { j += 1 }
             let diff = Double(i) / dn1 - Double(j) / dn2

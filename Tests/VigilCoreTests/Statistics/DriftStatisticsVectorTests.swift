@@ -80,6 +80,7 @@ import VigilCore
         let without = ChiSquare.contingency([[10, 20], [30, 40]])
         #expect(withEmpty == without)
         #expect(ChiSquare.test(referenceCounts: [5, 0], currentCounts: [9, 0]).pValue == 1)
+        #expect(ChiSquare.test(referenceCounts: [5, 3], currentCounts: [0, 0]).pValue == 1)
     }
 
     @Test func normalizedWassersteinDividesByPopulationStd() {

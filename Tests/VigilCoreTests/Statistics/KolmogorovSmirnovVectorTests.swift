@@ -42,6 +42,23 @@ import VigilCore
         #expect(failures.isEmpty, "\(failures.count) of \(Self.file.kstwo_sf.count): \(failures.prefix(20))")
     }
 
+    @Test func nanPropagatesInsteadOfHanging() {
+        let r = KolmogorovSmirnov.twoSample([1, .nan, 3], [2, 4])
+        #expect(r.statistic.isNaN && r.pValue.isNaN)
+    }
+
+    @Test func largeSamplesUseTheFastSortAndStayExactlyTheSame() {
+        // 5,000 values go through the radix sort; the result must equal the one on pre-sorted input.
+        var g = PythonRandom(seed: 9)
+        let a = (0..<5000).map { _ in Double(g.getrandbits(20)) - 524_288 }
+        let b = (0..<4000).map { _ in Double(g.getrandbits(20)) / 3 - 170_000 }
+        let sortedA = a.sorted(), sortedB = b.sorted()
+        let direct = sortedA.withUnsafeBufferPointer { x in
+            sortedB.withUnsafeBufferPointer { y in KolmogorovSmirnov.twoSample(sorted: x, sorted: y) }
+        }
+        #expect(KolmogorovSmirnov.twoSample(a, b) == direct)
+    }
+
     @Test func knownSmallCase() {
         let r = KolmogorovSmirnov.twoSample([1, 2, 3, 4], [10, 11, 12])
         #expect(r.statistic == 1)
