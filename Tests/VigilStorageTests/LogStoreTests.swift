@@ -44,6 +44,8 @@ import Testing
         Case(name: "prefix", query: LogQuery(text: "conn*"), expected: ["doc-3"]),
         Case(name: "punctuation is not syntax", query: LogQuery(text: "\"order\" -placed: AND"), expected: []),
         Case(name: "text in body fields", query: LogQuery(text: "r2"), expected: ["doc-2"]),
+        Case(name: "punctuated word is its tokens", query: LogQuery(text: "/r3"), expected: ["doc-3"]),
+        Case(name: "case-insensitive text", query: LogQuery(text: "TIMEOUT"), expected: ["doc-1"]),
         Case(name: "service", query: LogQuery(service: "checkout"), expected: ["doc-4", "doc-1", "doc-0"]),
         Case(name: "level case-insensitive", query: LogQuery(level: "ERROR"), expected: ["doc-5", "doc-3", "doc-1"]),
         Case(name: "service and level", query: LogQuery(service: "search", level: "error"), expected: ["doc-3"]),
@@ -116,6 +118,31 @@ import Testing
             let left = try store.search(LogQuery(limit: 10_000)).map(\.id)
             #expect(left == (2000 - left.count ..< 2000).reversed().map { "big-\($0)" })
         }
+    }
+
+    @Test func migratesVersion1Store() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        // The v1 layout: a detail=full index kept in step by triggers.
+        let v1 = try SQLiteDatabase(path: dir.file("logs.db"))
+        try v1.execute("""
+            CREATE TABLE logs(id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, ts_ms INTEGER NOT NULL, kind INTEGER NOT NULL,
+                              source TEXT NOT NULL, service TEXT, level TEXT, message TEXT, body TEXT NOT NULL);
+            CREATE VIRTUAL TABLE logs_fts USING fts5(message, body, content='logs', content_rowid='id');
+            CREATE TRIGGER logs_fts_insert AFTER INSERT ON logs BEGIN
+                INSERT INTO logs_fts(rowid, message, body) VALUES (new.id, new.message, new.body);
+            END;
+            INSERT INTO logs(doc_id, ts_ms, kind, source, message, body) VALUES ('old', 1, 0, 'file', 'legacy row', '{}');
+            PRAGMA user_version = 1;
+            """)
+        let store = try LogStore(dataDirectory: dir.path)
+        let triggers = try store.sqlite.withConnection { try $0.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'") }
+        #expect(triggers == 0)
+        try store.insert(Self.sampleRecords())
+        #expect(try store.search(LogQuery(text: "legacy")).map(\.id) == ["old"])
+        #expect(try store.search(LogQuery(text: "timeout")).map(\.id) == ["doc-1"])
+        #expect(try store.enforceRetention(nowMillis: Self.base + 10 * 86_400_000) == 7)
+        #expect(try store.search(LogQuery(text: "legacy")).isEmpty)
     }
 
     @Test func reopenKeepsData() throws {
@@ -202,11 +229,13 @@ import Testing
         }
     }
 
-    @Test func matchExpressionQuotesWords() {
+    @Test func matchExpressionQuotesTokens() {
         #expect(LogQuery.matchExpression("a b") == #""a" "b""#)
-        #expect(LogQuery.matchExpression(#"say "hi" -x"#) == #""say" """hi""" "-x""#)
+        #expect(LogQuery.matchExpression(#"say "hi" -x"#) == #""say" "hi" "x""#)
         #expect(LogQuery.matchExpression("time*") == #""time" *"#)
-        #expect(LogQuery.matchExpression("  ") == nil)
+        #expect(LogQuery.matchExpression("/v1/pre*") == #""v1" "pre" *"#)
+        #expect(LogQuery.matchExpression("user_id:42") == #""user" "id" "42""#)
+        #expect(LogQuery.matchExpression("  -- ") == nil)
     }
 }
 

@@ -4,8 +4,9 @@
 /// let hits = try store.search(LogQuery(text: "timeout", service: "checkout", sinceMillis: now - 900_000))
 /// ```
 public struct LogQuery: Sendable, Equatable {
-    /// Words that must all occur (in the message or anywhere in the body). A word ending in `*` matches
-    /// as a prefix. Punctuation is not query syntax: the text is split into words and each is quoted.
+    /// Words that must all occur (in the message or anywhere in the body), case-insensitively. Words are
+    /// split at punctuation (`/v1/predict` means `v1` and `predict`); a word ending in `*` matches as a
+    /// prefix. Punctuation is never query syntax.
     public var text: String?
     /// Exact service name.
     public var service: String?
@@ -88,30 +89,21 @@ extension LogQuery {
         }
     }
 
-    /// The FTS5 MATCH expression for `text`: each word quoted (so user punctuation is never syntax),
-    /// a trailing `*` kept as a prefix match. Nil when there is no word.
+    /// The FTS5 MATCH expression for `text`: the words split into tokens at anything that is not a
+    /// letter or digit (as FTS5's tokenizer splits), each token quoted so user punctuation is never
+    /// syntax, all ANDed; a word ending in `*` makes its last token a prefix. Nil when there is no token.
     static func matchExpression(_ text: String) -> String? {
-        let words = text.split(whereSeparator: { $0.isWhitespace })
-        guard !words.isEmpty else { return nil }
-        return words.map { word -> String in
+        var terms: [String] = []
+        for word in text.split(whereSeparator: { $0.isWhitespace }) {
             let prefix = word.count > 1 && word.hasSuffix("*")
             let core = prefix ? word.dropLast() : word[...]
-            let quoted = "\"" + core.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            return prefix ? quoted + " *" : quoted
-        }.joined(separator: " ")
-    }
-}
-
-extension Substring {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        var out = ""
-        var rest = self[...]
-        while let range = rest.firstRange(of: target) {
-            out += rest[..<range.lowerBound]
-            out += replacement
-            rest = rest[range.upperBound...]
+            let tokens = core.split(whereSeparator: { !($0.isLetter || $0.isNumber) })
+            for (position, token) in tokens.enumerated() {
+                let quoted = "\"" + token + "\""
+                terms.append(prefix && position == tokens.count - 1 ? quoted + " *" : quoted)
+            }
         }
-        return out + rest
+        return terms.isEmpty ? nil : terms.joined(separator: " ")
     }
 }
 
