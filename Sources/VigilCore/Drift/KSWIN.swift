@@ -5,7 +5,9 @@
 ///
 /// Matches River 0.26.1's `drift.KSWIN` including its randomness: River draws with Python's
 /// `random.Random(seed).sample`, which ``PythonRandom`` reproduces, and re-seeds on every reset. The
-/// seed is the generator passed in; the same seed gives River's exact detections.
+/// randomness is passed in: either the configuration's `seed` (a ``PythonRandom``, River's exact
+/// detections) or any ``IndexSampler``; every reset restores the sampler to its state at construction,
+/// as River's re-seeding does.
 ///
 /// ```swift
 /// var kswin = try KSWIN(.init(alpha: 0.0001, seed: 42))
@@ -41,7 +43,8 @@ public struct KSWIN: DriftDetector {
     public private(set) var driftDetected = false
     /// p-value of the last test (0 before the window is full, as in River).
     public private(set) var pValue = 0.0
-    private var rng: PythonRandom
+    private var rng: any IndexSampler
+    private let initialSampler: any IndexSampler
     // Ring buffer of the last `windowSize` values.
     private var ring: [Double]
     private var start = 0
@@ -50,7 +53,13 @@ public struct KSWIN: DriftDetector {
     private var older: [Double]
     private var recent: [Double]
 
+    /// KSWIN drawing with `PythonRandom(seed: configuration.seed)`, as River does.
     public init(_ configuration: Configuration = Configuration()) throws {
+        try self.init(configuration, sampler: PythonRandom(seed: configuration.seed))
+    }
+
+    /// KSWIN drawing its sample positions from `sampler` (the configuration's `seed` is then unused).
+    public init(_ configuration: Configuration, sampler: any IndexSampler) throws {
         guard configuration.alpha >= 0, configuration.alpha <= 1 else {
             throw DriftConfigurationError(parameter: "alpha", reason: "must be between 0 and 1")
         }
@@ -61,7 +70,8 @@ public struct KSWIN: DriftDetector {
             throw DriftConfigurationError(parameter: "stat_size", reason: "must be positive and smaller than window_size")
         }
         self.configuration = configuration
-        rng = PythonRandom(seed: configuration.seed)
+        rng = sampler
+        initialSampler = sampler
         ring = [Double](repeating: 0, count: configuration.windowSize)
         positions = [Int](repeating: 0, count: configuration.statSize)
         older = [Double](repeating: 0, count: configuration.statSize)
@@ -72,7 +82,7 @@ public struct KSWIN: DriftDetector {
     public mutating func reset() {
         driftDetected = false
         pValue = 0
-        rng = PythonRandom(seed: configuration.seed)
+        rng = initialSampler
         start = 0
         count = 0
     }

@@ -13,7 +13,14 @@
 ///
 /// Reference: M. Matsumoto and T. Nishimura, "Mersenne Twister: a 623-dimensionally equidistributed
 /// uniform pseudo-random number generator", ACM TOMACS 8(1), 1998.
-public struct PythonRandom: Sendable, RandomNumberGenerator {
+/// A source of random sample positions (`random.sample(range(n), k)` semantics): how KSWIN receives its
+/// randomness. Implementations are values, so a copy taken at construction replays the same draws.
+public protocol IndexSampler: Sendable {
+    /// Fills `result` with `result.count` distinct positions in `0..<populationSize`, in selection order.
+    mutating func sample(populationSize: Int, into result: inout [Int])
+}
+
+public struct PythonRandom: Sendable, RandomNumberGenerator, IndexSampler {
     private static let n = 624
     private static let m = 397
     private var state: [UInt32]

@@ -79,3 +79,34 @@ import VigilCore
         for i in 0..<2000 { ph.update(i < 1000 ? 0 : 10); #expect(!ph.warningDetected) }
     }
 }
+
+/// KSWIN takes its randomness from the caller.
+@Suite struct KSWINSamplerTests {
+    /// Always the first positions: a deterministic sampler the test controls.
+    struct FirstPositions: IndexSampler {
+        var calls = 0
+        mutating func sample(populationSize: Int, into result: inout [Int]) {
+            calls += 1
+            for i in result.indices { result[i] = i }
+        }
+    }
+
+    @Test func seedAndExplicitPythonRandomAgree() throws {
+        var a = try KSWIN(.init(seed: 11))
+        var b = try KSWIN(.init(seed: 999), sampler: PythonRandom(seed: 11))
+        for i in 0..<3000 {
+            let x = Double((i * 7919) % 101) + (i > 1500 ? 30 : 0)
+            a.update(x)
+            b.update(x)
+            #expect(a.driftDetected == b.driftDetected && a.pValue == b.pValue)
+        }
+    }
+
+    @Test func injectedSamplerDrivesTheTest() throws {
+        var k = try KSWIN(.init(windowSize: 40, statSize: 10), sampler: FirstPositions())
+        // Oldest 10 values are 0, newest 10 are 100: the first full window must drift.
+        for i in 0..<40 { k.update(i < 10 ? 0 : (i >= 30 ? 100 : 50)) }
+        #expect(k.driftDetected)
+        #expect(k.pValue < 1e-4)
+    }
+}
