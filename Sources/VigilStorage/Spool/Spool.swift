@@ -187,37 +187,45 @@ public final class Spool: Sendable {
     /// The oldest blocks (after block id `after`, when given), with their undelivered records.
     public func oldestBlocks(limit: Int, after: Int64? = nil) throws -> [SpoolBlock] {
         let database = database
-        return try segments.withLock { segments throws -> [SpoolBlock] in
+        // Read the bytes under the locks, decode outside them, so appends do not wait for decoding.
+        let raw = try segments.withLock { segments throws -> [RawBlock] in
             try database.sqlite.withConnection { conn in
                 try conn.query("""
                     SELECT id, appended_at_ms, delivered, data, segment, segment_offset, bytes FROM spool_blocks
                     WHERE id > ? ORDER BY id LIMIT ?
                     """, [.integer(after ?? 0), .integer(Int64(max(0, limit)))]) { row in
-                    try Self.readBlock(row, segments: &segments)
+                    let data: Result<[UInt8], SpoolIOError>
+                    if let segment = row.optionalInt64(4) {
+                        do { data = .success(try segments.read(segment: segment, offset: row.int64(5), length: row.int(6))) }
+                        catch let error as SpoolIOError { data = .failure(error) }
+                    } else {
+                        data = .success(row.blob(3))
+                    }
+                    return RawBlock(id: row.int64(0), appendedAtMillis: row.int64(1),
+                                    delivered: row.isNull(2) ? nil : DeliveredBitmap(bytes: row.blob(2)), data: data)
                 }
+            }
+        }
+        return try raw.map { block in
+            do {
+                let bytes = try block.data.get()
+                let decoded = try bytes.withUnsafeBytes { buffer in
+                    try SpoolBlockCodec.decode(buffer, skip: { block.delivered?.contains($0) ?? false })
+                }
+                return SpoolBlock(blockID: block.id, records: decoded.records, indices: decoded.indices, appendedAtMillis: block.appendedAtMillis)
+            } catch let error as SpoolBlockCodec.DecodeError {
+                throw SpoolCorruptBlockError(blockID: block.id, reason: error.reason)
+            } catch let error as SpoolIOError {
+                throw SpoolCorruptBlockError(blockID: block.id, reason: error.description)
             }
         }
     }
 
-    private static func readBlock(_ row: SQLiteStatement, segments: inout SpoolSegments) throws -> SpoolBlock {
-        let id = row.int64(0)
-        let delivered = row.isNull(2) ? nil : DeliveredBitmap(bytes: row.blob(2))
-        let decode = { (bytes: UnsafeRawBufferPointer) throws -> (records: [SpoolRecord], indices: [Int]) in
-            try SpoolBlockCodec.decode(bytes, skip: { delivered?.contains($0) ?? false })
-        }
-        do {
-            let decoded: (records: [SpoolRecord], indices: [Int])
-            if let segment = row.optionalInt64(4) {
-                decoded = try segments.read(segment: segment, offset: row.int64(5), length: row.int(6), decode)
-            } else {
-                decoded = try row.withBlob(3, decode)
-            }
-            return SpoolBlock(blockID: id, records: decoded.records, indices: decoded.indices, appendedAtMillis: row.int64(1))
-        } catch let error as SpoolBlockCodec.DecodeError {
-            throw SpoolCorruptBlockError(blockID: id, reason: error.reason)
-        } catch let error as SpoolIOError {
-            throw SpoolCorruptBlockError(blockID: id, reason: error.description)
-        }
+    private struct RawBlock: Sendable {
+        var id: Int64
+        var appendedAtMillis: Int64
+        var delivered: DeliveredBitmap?
+        var data: Result<[UInt8], SpoolIOError>
     }
 
     /// Removes a block that is fully delivered or dead-lettered. Returns false when it was already gone

@@ -97,7 +97,7 @@ enum SpoolBlockCodec {
 }
 
 /// A set of delivered record indices within a block, stored as a little bitmap BLOB.
-struct DeliveredBitmap {
+struct DeliveredBitmap: Sendable {
     var bytes: [UInt8]
 
     init(count: Int) { bytes = [UInt8](repeating: 0, count: (count + 7) / 8) }

@@ -126,8 +126,8 @@ struct SpoolSegments {
         activeSize = max(activeSize, offset + size)
     }
 
-    /// Reads `length` bytes of a block, calling `body` with them.
-    mutating func read<R>(segment: Int64, offset: Int64, length: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    /// Reads the `length` bytes of a block.
+    mutating func read(segment: Int64, offset: Int64, length: Int) throws -> [UInt8] {
         let path = Self.path(directory, segment)
         let fd: Int32
         if let cached = readFDs[segment] {
@@ -137,19 +137,19 @@ struct SpoolSegments {
             guard fd >= 0 else { throw SpoolIOError(operation: "open", path: path, errno: errno) }
             readFDs[segment] = fd
         }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, length), alignment: 16)
-        defer { buffer.deallocate() }
-        var done = 0
-        while done < length {
-            let n = pread(fd, buffer.baseAddress! + done, length - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SpoolIOError(operation: "read", path: path, errno: errno)
+        return try [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+            var done = 0
+            while done < length {
+                let n = pread(fd, buffer.baseAddress! + done, length - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SpoolIOError(operation: "read", path: path, errno: errno)
+                }
+                if n == 0 { throw SpoolIOError(operation: "read (file shorter than the block)", path: path, errno: EIO) }
+                done += n
             }
-            if n == 0 { throw SpoolIOError(operation: "read (file shorter than the block)", path: path, errno: EIO) }
-            done += n
+            initialized = length
         }
-        return try body(UnsafeRawBufferPointer(rebasing: buffer[..<length]))
     }
 
     /// Deletes a segment that no row refers to any more. The active segment is kept (and rewound
