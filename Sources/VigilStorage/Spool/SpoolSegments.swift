@@ -73,6 +73,14 @@ struct SpoolSegments {
         let path = Self.path(directory, id)
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SpoolIOError(operation: "open", path: path, errno: errno) }
+        if fsyncEachWrite {
+            // The new file's directory entry must survive a power loss too.
+            let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dir >= 0 {
+                fsync(dir)
+                close(dir)
+            }
+        }
         return fd
     }
 
