@@ -121,6 +121,9 @@ public enum Agent {
             ? RuntimeIngestor(pipeline: pipeline, spool: storage.spool, io: storage.io, now: nowMillis, onAccepted: onAccepted)
             : nil
 
+        services.append(contentsOf: try SourceWiring.services(config, pipeline: pipeline, registry: registry, storage: storage,
+                                                               logger: logger, onAccepted: onAccepted))
+
         let listenHost = config.server.host
         let server = VigilHTTPServer(.init(
             registry: registry, readiness: readiness,

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import VigilCore
+import VigilSources
+import VigilStorage
+
+/// Builds the file and stdin sources and the sink they hand batches to: events, the batch's rejected
+/// lines (as dead letters) and the file checkpoint are committed to the spool in ONE transaction, so a
+/// checkpoint never runs ahead of the events it covers, and a crash replays at most an uncommitted batch
+/// (with the same deterministic ids, so nothing is indexed twice).
+enum SourceWiring {
+    static func makeSink(spool: Spool, io: BlockingIO, onAccepted: @escaping @Sendable ([Event]) -> Void) -> SourceSink {
+        { events, rejects, checkpoint in
+            let records = events.map { SpoolRecord(id: $0.id, kind: $0.kind.rawValue, timestampMillis: $0.timestampMillis, source: $0.source, body: $0.body) }
+            let letters = rejects.map { DeadLetterInput(source: $0.source, position: $0.position, reason: $0.reason.rawValue, detail: $0.message, raw: $0.raw) }
+            let result = try await io.run { try spool.append(records, checkpoint: checkpoint, deadLetters: letters) }
+            guard result == .committed else { return false }
+            onAccepted(events)
+            return true
+        }
+    }
+
+    static func services(_ config: AgentConfiguration, pipeline: EventPipeline, registry: MetricRegistry, storage: StorageRuntime,
+                         logger: Logger, onAccepted: @escaping @Sendable ([Event]) -> Void) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let sink = makeSink(spool: storage.spool, io: storage.io, onAccepted: onAccepted)
+        var out: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var checkpoints: [FileCheckpoint]?
+        for source in config.sources {
+            switch source {
+            case .http:
+                continue
+            case .file(let file):
+                if checkpoints == nil { checkpoints = try storage.spool.loadCheckpoints() }
+                let tailer = FileTailer(
+                    configuration: FileTailerConfiguration(
+                        paths: file.paths, format: LogFormat(rawValue: file.format.rawValue) ?? .json,
+                        startAt: file.startAt == .end ? .end : .beginning,
+                        scanInterval: .milliseconds(Int64(file.scanIntervalSeconds * 1000)),
+                        idleFlush: .milliseconds(Int64(file.idleFlushSeconds * 1000)),
+                        maxLineBytes: file.maxLineBytes, sourceName: file.name),
+                    pipeline: pipeline, registry: registry, checkpoints: checkpoints ?? [], logger: logger, sink: sink)
+                out.append(.init(service: tailer))
+            case .stdin:
+                // stdin ends; the agent keeps serving after it (use `vigil ship` to stop at end of input).
+                let stdin = StdinSource(pipeline: pipeline, runID: "\(getpid())-\(Int(Date().timeIntervalSince1970))", logger: logger, sink: sink)
+                out.append(.init(service: stdin, successTerminationBehavior: .ignore))
+            }
+        }
+        return out
+    }
+}

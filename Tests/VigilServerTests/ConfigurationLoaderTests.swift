@@ -1,0 +1,91 @@
+import Testing
+@testable import VigilRuntime
+
+struct ConfigurationLoaderTests {
+    @Test func defaultsWithoutAFile() throws {
+        let config = try ConfigurationLoader.load(path: nil)
+        #expect(config.server.host == "127.0.0.1")
+        #expect(config.server.port == 9750)
+        #expect(config.storage.dataDir == "./vigil-data")
+        #expect(config.sinks.elasticsearch == nil)
+        #expect(config.sources == [.http(HTTPSourceSettings())])
+    }
+
+    @Test func aFullFileParses() throws {
+        let yaml = """
+        server: { listen: "127.0.0.1:9800", max_body_bytes: 5MiB }
+        storage: { data_dir: /tmp/v, spool: { max_bytes: 2GiB, when_full: drop_oldest, synchronous: full } }
+        auth:
+          tokens:
+            - { name: ci, sha256: "\(String(repeating: "ab", count: 32))", roles: [ingest, viewer] }
+        sources:
+          - { type: file, paths: ["/var/log/app/*.log"], format: cri, start_at: end, idle_flush: 2s }
+          - { type: http }
+        fields: { type: kind, timestamp: [ts] }
+        redact: { builtin: [email, ip], fields: { user_id: hash }, hash_key: "k" }
+        metrics_from_logs:
+          - { name: http_server_request_duration_seconds, histogram_of: latency_ms, scale: 0.001, labels: [service] }
+        sinks:
+          elasticsearch: { url: "http://127.0.0.1:9200", gzip_level: 1, batch: { max_events: 1000, timeout: 500ms } }
+        models:
+          - { name: fraud, label_ttl: 7d, detectors: [adwin, DDM], drift: [psi, ks] }
+        """
+        let config = try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml")
+        #expect(config.server.port == 9800)
+        #expect(config.server.maxBodyBytes == 5 << 20)
+        #expect(config.storage.spoolWhenFull == .drop_oldest)
+        #expect(config.storage.synchronous == .full)
+        #expect(config.auth.tokens.first?.roles == [.ingest, .viewer])
+        guard case .file(let file) = config.sources.first else { Issue.record("expected a file source"); return }
+        #expect(file.format == .cri && file.startAt == .end && file.idleFlushSeconds == 2)
+        #expect(config.pipeline.fields.type == "kind")
+        #expect(config.pipeline.metricsFromLogs.first?.scale == 0.001)
+        #expect(config.sinks.elasticsearch?.batch.maxEvents == 1000)
+        #expect(config.sinks.elasticsearch?.batch.timeout == .milliseconds(500))
+        #expect(config.models.first?.detectors == ["adwin", "ddm"])
+        #expect(config.models.first?.labelTTLSeconds == 7 * 86_400)
+    }
+
+    static let cases: [(String, String)] = [
+        ("server:\n  listn: x\n", "t.yaml:2:3: server.listn: unknown key \"listn\"; did you mean \"listen\"?"),
+        ("server:\n  listen: nowhere\n", "t.yaml:2:11: server.listen: expected HOST:PORT"),
+        ("server:\n  max_body_bytes: lots\n", "t.yaml:2:19: server.max_body_bytes: expected a size"),
+        ("storage:\n  spool:\n    max_bytes: 10\n", "t.yaml:3:16: storage.spool.max_bytes: must be between"),
+        ("sources:\n  - type: fil\n", "sources[0].type: unknown source type \"fil\"; types are file, http, stdin; did you mean \"file\"?"),
+        ("sources:\n  - type: file\n", "sources[0].paths: a file source needs at least one path"),
+        ("sinks:\n  elasticsearch:\n    url: es:9200\n", "t.yaml:3:10: sinks.elasticsearch.url: expected an http:// or https:// URL"),
+        ("sinks:\n  elasticsearch:\n    url: http://x\n    gzip_level: 12\n", "sinks.elasticsearch.gzip_level: must be between 0 and 9, got 12"),
+        ("auth:\n  tokens:\n    - { name: a, sha256: abc, roles: [ingest] }\n", "auth.tokens[0].sha256: expected 64 hexadecimal digits"),
+        ("auth:\n  tokens:\n    - { name: a, sha256: \(String(repeating: "0", count: 64)), roles: [admin] }\n", "auth.tokens[0].roles[0]: unknown role \"admin\""),
+        ("models:\n  - { name: m, detectors: [adwn] }\n", "models[0].detectors[0]: unknown detector \"adwn\"; detectors are adwin"),
+        ("redact:\n  builtin: [emial]\n", "redact.builtin[0]: unknown rule \"emial\"; rules are email"),
+        ("log:\n  level: loud\n", "log.level: must be one of trace, debug, info, notice, warning, error, critical, got \"loud\""),
+        ("server: [1, 2]\n", "t.yaml:1:9: server: expected a mapping"),
+        ("server:\n  listen: \"a\n", "t.yaml:3:1: YAML syntax error"),
+    ]
+
+    @Test(arguments: cases)
+    func errorsNameFileLineColumnAndPath(yaml: String, expected: String) {
+        do {
+            _ = try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml")
+            Issue.record("expected an error containing: \(expected)")
+        } catch {
+            #expect(error.description.contains(expected), "got: \(error.description)")
+        }
+    }
+
+    @Test func allProblemsAreReportedAtOnce() {
+        do {
+            _ = try ConfigurationLoader.parse(yaml: "server:\n  listn: x\nlog:\n  level: loud\nbogus: 1\n", file: "t.yaml")
+            Issue.record("expected errors")
+        } catch {
+            #expect(error.issues.count == 3)
+        }
+    }
+
+    @Test(arguments: [("500ms", 0.5), ("30s", 30.0), ("15m", 900.0), ("2h", 7200.0), ("7d", 604_800.0), ("12", 12.0)])
+    func durations(text: String, seconds: Double) { #expect(DurationText.parse(text) == seconds) }
+
+    @Test(arguments: [("1024", Int64(1024)), ("10MiB", Int64(10 << 20)), ("1GB", Int64(1_000_000_000)), ("512KiB", Int64(512 << 10))])
+    func sizes(text: String, bytes: Int64) { #expect(ByteSize.parse(text) == bytes) }
+}
