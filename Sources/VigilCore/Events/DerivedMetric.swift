@@ -70,31 +70,34 @@ struct DerivedMetric: Sendable {
                   let v = JSONString.parseDouble(UnsafeBufferPointer(rebasing: bytes[span.start..<span.end])) else { return }
             value = v * mapping.scale
         }
-        // Label bytes: each value's raw text followed by a 0xFF separator (never valid inside UTF-8 text).
-        keyBytes.removeAll(keepingCapacity: true)
+        // Hash the label values in place; the cache entry holds each value's bytes followed by 0xFF
+        // (never valid inside UTF-8 text), compared without copying on a hit.
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for slot in labelSlots {
             let span = slots[slot]
-            switch span.kind {
-            case .string, .number, .true, .false:
+            if span.kind == .string || span.kind == .number || span.kind == .true || span.kind == .false {
                 var k = span.start
                 while k < span.end {
-                    let b = bytes[k]
-                    keyBytes.append(b)
-                    hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+                    hash = (hash ^ UInt64(bytes[k])) &* 0x0000_0100_0000_01B3
                     k += 1
                 }
-                if span.hasEscapes { keyBytes.append(0xFE) }
-            default:
-                break
+                if span.hasEscapes { hash = (hash ^ 0xFE) &* 0x0000_0100_0000_01B3 }
             }
-            keyBytes.append(0xFF)
             hash = (hash ^ 0xFF) &* 0x0000_0100_0000_01B3
         }
         let handle: Handle
-        if let entry = cache[hash], entry.labelBytes == keyBytes {
+        if let entry = cache[hash], matches(entry.labelBytes, slots: slots, bytes: bytes) {
             handle = entry.handle
         } else {
+            keyBytes.removeAll(keepingCapacity: true)
+            for slot in labelSlots {
+                let span = slots[slot]
+                if span.kind == .string || span.kind == .number || span.kind == .true || span.kind == .false {
+                    keyBytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[span.start..<span.end]))
+                    if span.hasEscapes { keyBytes.append(0xFE) }
+                }
+                keyBytes.append(0xFF)
+            }
             handle = lookup(slots: slots, bytes: bytes)
             if cache.count >= Self.maxCachedSeries { cache.removeAll(keepingCapacity: true) }
             cache[hash] = CacheEntry(labelBytes: keyBytes, handle: handle)
@@ -102,6 +105,31 @@ struct DerivedMetric: Sendable {
         switch handle {
         case .counter(let c): c.increment(by: value)
         case .histogram(let h): h.observe(value)
+        }
+    }
+
+    /// Whether `stored` (values separated by 0xFF) equals the current label values.
+    private func matches(_ stored: [UInt8], slots: [JSONValueSpan], bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        stored.withUnsafeBufferPointer { st in
+            var j = 0
+            for slot in labelSlots {
+                let span = slots[slot]
+                if span.kind == .string || span.kind == .number || span.kind == .true || span.kind == .false {
+                    var k = span.start
+                    while k < span.end {
+                        guard j < st.count, st[j] == bytes[k] else { return false }
+                        j += 1
+                        k += 1
+                    }
+                    if span.hasEscapes {
+                        guard j < st.count, st[j] == 0xFE else { return false }
+                        j += 1
+                    }
+                }
+                guard j < st.count, st[j] == 0xFF else { return false }
+                j += 1
+            }
+            return j == st.count
         }
     }
 

@@ -99,22 +99,27 @@ public struct JSONScanner: Sendable {
 
     /// Scans `bytes`; returns `nil` when they are one valid JSON object, else the first error.
     public mutating func scan(_ bytes: UnsafeRawBufferPointer) -> JSONScanError? {
-        for i in slots.indices { slots[i] = .absent }
         strings.removeAll(keepingCapacity: true)
         fieldHits.removeAll(keepingCapacity: true)
         guard let base = bytes.baseAddress, bytes.count > 0 else {
+            for i in slots.indices { slots[i] = .absent }
             return JSONScanError(reason: .empty, offset: 0, detail: "empty line")
         }
-        var state = JSONParseState(
-            p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, keys: keys, maxDepth: maxDepth,
-            collectStrings: collectStrings, slots: slots, strings: strings, fieldHits: fieldHits)
+        var localSlots = slots
         slots = []
-        strings = []
-        fieldHits = []
-        let error = state.parseDocument()
-        slots = state.slots
-        strings = state.strings
-        fieldHits = state.fieldHits
+        let (error, s, f) = localSlots.withUnsafeMutableBufferPointer { slotBuffer in
+            slotBuffer.update(repeating: .absent)
+            var state = JSONParseState(
+                p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, keys: keys, maxDepth: maxDepth,
+                collectStrings: collectStrings, slots: slotBuffer, strings: strings, fieldHits: fieldHits)
+            strings = []
+            fieldHits = []
+            let error = state.parseDocument()
+            return (error, state.strings, state.fieldHits)
+        }
+        slots = localSlots
+        strings = s
+        fieldHits = f
         return error
     }
 
@@ -131,7 +136,7 @@ struct JSONParseState {
     let keys: JSONKeyTable
     let maxDepth: Int
     let collectStrings: Bool
-    var slots: [JSONValueSpan]
+    let slots: UnsafeMutableBufferPointer<JSONValueSpan>
     var strings: [JSONValueSpan]
     var fieldHits: [JSONFieldHit]
     var i = 0
@@ -140,7 +145,7 @@ struct JSONParseState {
     var last = JSONValueSpan.absent
 
     init(p: UnsafePointer<UInt8>, n: Int, keys: JSONKeyTable, maxDepth: Int, collectStrings: Bool,
-         slots: [JSONValueSpan], strings: [JSONValueSpan], fieldHits: [JSONFieldHit]) {
+         slots: UnsafeMutableBufferPointer<JSONValueSpan>, strings: [JSONValueSpan], fieldHits: [JSONFieldHit]) {
         self.p = p
         self.n = n
         self.keys = keys

@@ -66,32 +66,78 @@ public enum PIIDetectors {
     @inline(__always) static func isWord(_ b: UInt8) -> Bool { isAlnum(b) || b == UInt8(ascii: "_") || b >= 0x80 }
 
     /// Finds all matches of the enabled rules in `s`, left to right and non-overlapping.
-    public static func scan(_ s: UnsafeBufferPointer<UInt8>, rules: RuleSet, into matches: inout [PIIMatch]) {
+    /// What a cheap pass over a string found: enough to rule detectors out.
+    public struct Summary: Sendable {
+        public var digits: Int
+        public var hasAt: Bool
+        public var hasColon: Bool
+        public var hasPlus: Bool
+
+        /// Whether any enabled detector could match.
+        @inline(__always)
+        public func mayMatch(_ rules: RuleSet) -> Bool {
+            (hasAt && rules.contains(.email)) || (hasColon && rules.contains(.ipv6)) || (digits >= 4 && rules.contains(.ipv4))
+                || (digits >= 8 && (rules.contains(.phone) || rules.contains(.card) || rules.contains(.cnID)))
+        }
+    }
+
+    /// Whether the whole string is shaped like an RFC 3339 timestamp or a UUID: the two most common digit-rich values
+    /// in logs, which hold no personal data and would otherwise cost a full detector pass each.
+    @inline(__always)
+    public static func isTimestampOrUUID(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = s.count
-        // Pre-filter: one cheap pass (eight bytes at a time) decides which detectors can possibly match.
+        if n == 36 {
+            for k in 0..<36 {
+                let b = s[k]
+                if k == 8 || k == 13 || k == 18 || k == 23 {
+                    if b != UInt8(ascii: "-") { return false }
+                } else if !isHex(b) {
+                    return false
+                }
+            }
+            return true
+        }
+        // `YYYY-MM-DD` then only characters of a time and offset (no spaces, so nothing else can follow).
+        guard n >= 10 && n <= 40, s[4] == UInt8(ascii: "-"), s[7] == UInt8(ascii: "-") else { return false }
+        for k in 0..<n where k != 4 && k != 7 {
+            let b = s[k]
+            if isDigit(b) { continue }
+            guard k >= 10, b == UInt8(ascii: ":") || b == UInt8(ascii: ".") || b == UInt8(ascii: "T")
+                || b == UInt8(ascii: "Z") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") else { return false }
+        }
+        return true
+    }
+
+    /// One pass, eight bytes at a time: counts digits and notes `@`, `:` and `+`.
+    @inline(__always)
+    public static func summarize(_ s: UnsafeBufferPointer<UInt8>) -> Summary {
+        let n = s.count
         var digits = 0
         var hasAt = false
         var hasColon = false
         var hasPlus = false
         var i = 0
-        let base = UnsafeRawPointer(s.baseAddress)
-        if let base {
+        if let base = UnsafeRawPointer(s.baseAddress) {
             let ones: UInt64 = 0x0101_0101_0101_0101
             let high: UInt64 = 0x8080_8080_8080_8080
-            @inline(__always) func hasByte(_ x: UInt64, _ c: UInt64) -> Bool {
-                let v = x ^ (ones &* c)
-                return (v &- ones) & ~v & high != 0
-            }
+            var specials: UInt64 = 0
             while i + 8 <= n {
                 let x = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
                 if x & high != 0 { break }  // non-ASCII: the byte loop below handles the rest
                 // For ASCII bytes the additions cannot carry into the next byte.
-                let digitMask = (x &+ ones &* 0x50) & ~(x &+ ones &* 0x46) & high
-                digits += digitMask.nonzeroBitCount
-                hasAt = hasAt || hasByte(x, 0x40)
-                hasColon = hasColon || hasByte(x, 0x3A)
-                hasPlus = hasPlus || hasByte(x, 0x2B)
+                digits &+= ((x &+ ones &* 0x50) & ~(x &+ ones &* 0x46) & high).nonzeroBitCount
+                let at = x ^ (ones &* 0x40)
+                let colon = x ^ (ones &* 0x3A)
+                let plus = x ^ (ones &* 0x2B)
+                specials |= ((at &- ones) & ~at) | ((colon &- ones) & ~colon) | ((plus &- ones) & ~plus)
                 i += 8
+            }
+            if specials & high != 0 {
+                // Rare: find out which (exactly) with the byte loop over the words already seen.
+                for k in 0..<i {
+                    let b = s[k]
+                    if b == UInt8(ascii: "@") { hasAt = true } else if b == UInt8(ascii: ":") { hasColon = true } else if b == UInt8(ascii: "+") { hasPlus = true }
+                }
             }
         }
         while i < n {
@@ -107,6 +153,22 @@ public enum PIIDetectors {
             }
             i += 1
         }
+        return Summary(digits: digits, hasAt: hasAt, hasColon: hasColon, hasPlus: hasPlus)
+    }
+
+    /// Finds all matches of the enabled rules in `s`, left to right and non-overlapping.
+    public static func scan(_ s: UnsafeBufferPointer<UInt8>, rules: RuleSet, into matches: inout [PIIMatch]) {
+        scan(s, rules: rules, summary: summarize(s), into: &matches)
+    }
+
+    /// ``scan(_:rules:into:)`` with the summary already computed.
+    public static func scan(_ s: UnsafeBufferPointer<UInt8>, rules: RuleSet, summary: Summary, into matches: inout [PIIMatch]) {
+        let n = s.count
+        let digits = summary.digits
+        let hasAt = summary.hasAt
+        let hasColon = summary.hasColon
+        let hasPlus = summary.hasPlus
+        var i = 0
         let wantEmail = hasAt && rules.contains(.email)
         let wantIPv6 = hasColon && rules.contains(.ipv6)
         let wantIPv4 = digits >= 4 && rules.contains(.ipv4)

@@ -128,7 +128,13 @@ public struct Redactor: Sendable {
             }
         }
         if examinesStrings {
+            let base = body.baseAddress!
             for span in strings {
+                // Most strings cannot match anything: decide that with one cheap pass before any set-up.
+                if patterns.isEmpty && !span.hasEscapes {
+                    let text = UnsafeBufferPointer(start: base + span.start, count: span.end - span.start)
+                    if PIIDetectors.isTimestampOrUUID(text) || !PIIDetectors.summarize(text).mayMatch(builtins) { continue }
+                }
                 if let replacement = redactString(body, span) {
                     edits.append(Edit(start: span.start, end: span.end, replacement: replacement))
                 }
