@@ -183,6 +183,27 @@ import Testing
         #expect(sync == 1)  // NORMAL
     }
 
+    @Test func heldStatementSurvivesCacheEviction() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        var options = SQLiteOptions()
+        options.statementCacheSize = 2
+        let db = try SQLiteDatabase(path: dir.file("c.db"), options: options)
+        try db.execute("CREATE TABLE t(a INTEGER)")
+        let sum = try db.transaction { conn -> Int64 in
+            let insert = try conn.statement("INSERT INTO t(a) VALUES (?)")
+            for n in 1 ... 3 {
+                // Each distinct statement may empty the cache while `insert` is still in use.
+                _ = try conn.scalarInt("SELECT \(n) + count(*) FROM t")
+                try insert.bind(Int64(n), at: 1)
+                _ = try insert.step()
+                insert.reset()
+            }
+            return try conn.scalarInt("SELECT sum(a) FROM t") ?? -1
+        }
+        #expect(sum == 6)
+    }
+
     @Test func newerSchemaIsRefused() throws {
         let dir = TempDirectory()
         defer { dir.remove() }

@@ -156,6 +156,7 @@ public final class SQLiteConnection {
     deinit {
         for statement in cache.values { statement.finalize() }
         cache.removeAll()
+        // close_v2: should a statement still be alive somewhere, the handle closes when it is finalized.
         sqlite3_close_v2(handle)
     }
 
@@ -187,8 +188,8 @@ public final class SQLiteConnection {
         let statement = SQLiteStatement(handle: raw, connection: handle, sql: sql)
         if cache.count >= cacheLimit {
             // A workload with more distinct statements than the limit is unusual; start over rather
-            // than track recency.
-            for old in cache.values { old.finalize() }
+            // than track recency. Statements a caller still holds stay valid: each finalizes itself
+            // when its last reference goes.
             cache.removeAll(keepingCapacity: true)
         }
         cache[sql] = statement
@@ -276,6 +277,8 @@ public final class SQLiteStatement {
         self.connection = connection
         self.sql = sql
     }
+
+    deinit { finalize() }
 
     func finalize() {
         guard !finalized else { return }
