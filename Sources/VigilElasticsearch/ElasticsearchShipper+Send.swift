@@ -136,7 +136,9 @@ extension ElasticsearchShipper {
     /// `mapper_parsing_exception` from `mapper_parsing_exception: failed to parse ...`; `http_<status>` otherwise.
     static func reasonCode(_ reason: String, status: Int) -> String {
         let head = reason.prefix { $0 != ":" && $0 != " " }
-        let isCode = !head.isEmpty && head.count <= 64 && head.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
+        let followedByColon = reason.dropFirst(head.count).first == ":"
+        let isCode = followedByColon && !head.isEmpty && head.count <= 64
+            && head.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
         return isCode ? String(head) : "http_\(status)"
     }
 }

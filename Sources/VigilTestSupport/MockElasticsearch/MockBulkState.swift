@@ -44,6 +44,8 @@ struct MockBulkState {
     var bulkRequests = 0
     var itemsReceived = 0
     var itemsRejected = 0
+    var itemFaultsInjected = 0
+    var requestFaultsInjected = 0
     var bytesReceived = 0
     var bytesDecoded = 0
     var gzipRequests = 0
@@ -124,9 +126,13 @@ struct MockBulkState {
         if let whole = faults.wholeRequest {
             if wholeNextRemaining > 0 {
                 wholeNextRemaining -= 1
+                requestFaultsInjected += 1
                 return wholeFault(whole.status)
             }
-            if rng.chance(whole.fraction ?? 0) { return wholeFault(whole.status) }
+            if rng.chance(whole.fraction ?? 0) {
+                requestFaultsInjected += 1
+                return wholeFault(whole.status)
+            }
         }
 
         if body.isEmpty {
@@ -195,6 +201,7 @@ struct MockBulkState {
             var result = "created"
             var error: (type: String, reason: String)?
             if let faultStatus = faults.itemStatus, rng.chance(faults.itemFraction ?? 0) {
+                itemFaultsInjected += 1
                 status = faultStatus
                 error = faultStatus == 429
                     ? ("es_rejected_execution_exception", "rejected execution of primary operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, primary_operation_bytes=\(source.count), max_coordinating_and_primary_bytes=53687091]")

@@ -57,6 +57,9 @@ public final class MockElasticsearch: Sendable {
         public var bulkRequests: Int
         public var itemsReceived: Int
         public var itemsRejected: Int
+        /// Items answered 429/503 by the `itemStatus` fault, and whole requests failed by `wholeRequest`.
+        public var itemFaultsInjected: Int
+        public var requestFaultsInjected: Int
         public var bytesReceived: Int
         public var bytesDecoded: Int
         public var gzipRequests: Int
@@ -146,7 +149,8 @@ public final class MockElasticsearch: Sendable {
     public func stats() -> Stats {
         state.withLock { s in
             Stats(documents: s.documentCount, duplicates: s.duplicatesAttempted, requests: s.requests, bulkRequests: s.bulkRequests,
-                  itemsReceived: s.itemsReceived, itemsRejected: s.itemsRejected, bytesReceived: s.bytesReceived,
+                  itemsReceived: s.itemsReceived, itemsRejected: s.itemsRejected,
+                  itemFaultsInjected: s.itemFaultsInjected, requestFaultsInjected: s.requestFaultsInjected, bytesReceived: s.bytesReceived,
                   bytesDecoded: s.bytesDecoded, gzipRequests: s.gzipRequests, uniqueLines: s.uniqueLines, duplicateLines: s.duplicateLines)
         }
     }
