@@ -6,12 +6,14 @@ import Darwin
 
 /// A minimal blocking HTTP/1.1 GET over loopback, for timing whole `/metrics` scrapes: one connection per
 /// request (`Connection: close`), the body read to its end (Content-Length, chunked or close-delimited).
-struct LoopbackHTTPClient {
+/// Responses are read into one buffer kept across requests, so the client adds little to the timing.
+final class LoopbackHTTPClient {
     struct Failure: Error, CustomStringConvertible { let description: String }
     struct Response { var status: Int; var headers: [(String, String)]; var bodyBytes: Int }
 
     let port: UInt16
     let path: String
+    private var storage = [UInt8](repeating: 0, count: 1 << 20)
 
     /// Accepts `http://127.0.0.1:PORT/path` or `http://localhost:PORT/path` only.
     init(url: String) throws {
@@ -56,21 +58,22 @@ struct LoopbackHTTPClient {
         bytes = []
 
         // Read everything until the peer closes (we asked for Connection: close), then frame.
-        var received: [UInt8] = []
-        received.reserveCapacity(1 << 20)
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var received = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if received == storage.count {
+                storage.append(contentsOf: repeatElement(0, count: storage.count))
+            }
+            let n = storage.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + received, $0.count - received, 0) }
             if n < 0 { if errno == EINTR { continue }; throw Failure(description: "recv failed") }
             if n == 0 { break }
-            received.append(contentsOf: chunk[0..<n])
+            received += n
         }
-        return try Self.parse(received)
+        return try Self.parse(storage[0..<received])
     }
 
-    static func parse(_ data: [UInt8]) throws -> Response {
+    static func parse(_ data: ArraySlice<UInt8>) throws -> Response {
         let separator: [UInt8] = [13, 10, 13, 10]
-        guard let headerEnd = data.indices.first(where: { data[$0...].starts(with: separator) }) else {
+        guard let headerEnd = data.indices.prefix(16_384).first(where: { data[$0...].starts(with: separator) }) else {
             throw Failure(description: "no HTTP header in the response")
         }
         let head = String(decoding: data[..<headerEnd], as: UTF8.self).split(separator: "\r\n")

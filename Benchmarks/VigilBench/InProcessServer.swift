@@ -14,7 +14,7 @@ import VigilGzip
 enum InProcessServer {
     static func run(registry: MetricRegistry, scrape: @escaping @Sendable (Int) throws -> Void) async throws {
         let router = Router(context: BasicRequestContext.self)
-        router.get("/metrics") { request, context -> Response in
+        router.get("/metrics") { request, _ -> Response in
             let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
             var headers: HTTPFields = [.contentType: format.contentType]
             let gzip = request.headers[.acceptEncoding]?.contains("gzip") ?? false
@@ -22,12 +22,12 @@ enum InProcessServer {
             #if canImport(VigilGzip)
             if gzip {
                 let compressed = registry.withRendered(format) { Gzip.compress(Array($0), level: 1) }
-                buffer = context.allocator.buffer(bytes: compressed)
+                buffer = ByteBuffer(bytes: compressed)
                 headers[.contentEncoding] = "gzip"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
             }
             #endif
-            buffer = context.allocator.buffer(capacity: 0)
+            buffer = ByteBufferAllocator().buffer(capacity: 0)
             registry.render(format) { maximumSize, write in
                 buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximumSize) { write($0) }
             }

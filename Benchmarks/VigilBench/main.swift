@@ -110,6 +110,16 @@ func ratio(_ peer: Double, _ ours: Double) -> String {
     peer.isNaN || ours.isNaN ? "—" : String(Double(Int(peer / ours * 10)) / 10) + "×"
 }
 
+/// `/proc/loadavg`'s first three fields, to judge how busy the machine was.
+func loadAverage() -> String {
+    guard let file = fopen("/proc/loadavg", "r") else { return "unknown" }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 128)
+    guard fgets(&line, 128, file) != nil else { return "unknown" }
+    let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
+}
+
 struct Row: Sendable { var what: String; var vigil: Double; var peer: Double; var note: String = "" }
 
 /// Times whole GETs (wall clock: the server's threads do the work) in the four ways Prometheus may ask.
@@ -131,7 +141,8 @@ func scrapeRows(url: String, iterations: Int, label: String) throws -> [Row] {
             if round > 0 { times.append(lastWall) }
         }
         let encoding = last.headers.first { $0.0 == "content-encoding" }?.1 ?? "identity"
-        print("  GET \(label) [\(kind)]: median \(format(median(times))) wall, \(last.bodyBytes) body bytes, content-encoding \(encoding)")
+        print("  GET \(label) [\(kind)]: median \(format(median(times))), fastest \(format(times.min() ?? .nan)) wall, "
+              + "\(last.bodyBytes) body bytes, content-encoding \(encoding)")
         result.append(Row(what: "HTTP GET /metrics, \(kind) (\(label), wall time)", vigil: median(times), peer: .nan, note: "—"))
     }
     return result
@@ -149,6 +160,7 @@ if options.retainFreedMemory {
 }
 #endif
 print("VigilBench: swift-prometheus \(SwiftPrometheusWorkload.available ? "2.4.1 linked" : "not linked (build with VIGIL_BENCHMARKS=1)")")
+print("load average at start: \(loadAverage())")
 
 for n in options.series {
     let workload = Workload(seriesCount: n)
@@ -262,6 +274,7 @@ if let url = options.scrapeURL {
 }
 
 print("")
+print("load average at end: \(loadAverage())")
 print("Times are medians of thread CPU time (wall time on a shared machine mostly measures the neighbours).")
 print("")
 print("| measurement | Vigil | swift-prometheus 2.4.1 | ratio (peer / Vigil) |")
