@@ -98,7 +98,8 @@ public struct SpoolConfiguration: Sendable, Equatable {
     public var maxBytes: Int64
     public var whenFull: WhenFull
     /// Default `.normal`: in WAL mode, safe against process crashes (`kill -9`), not against power loss.
-    /// `.full` also fsyncs each block's segment file before its row commits.
+    /// `.full` also fsyncs each block's segment file before its row commits. It is set on the shared
+    /// `vigil.db` connection, so it applies to checkpoints, dead letters and the other tables too.
     public var synchronous: SQLiteSynchronous
     /// Size at which a new segment file is started. Disk use can exceed `maxBytes` by up to about
     /// this much, since a segment is deleted only when all its blocks are delivered. Default 64 MiB.
