@@ -166,7 +166,7 @@ public struct FileTailer: Service {
         var seen = Set<String>()
         var result: [FileTailStateMachine.Observation] = []
         for pattern in configuration.paths {
-            for path in Glob.expand(pattern) where seen.insert(path).inserted {
+            for path in Glob.expand(pattern) where seen.insert(path).inserted && !Glob.isExcluded(path, by: configuration.exclude) {
                 var st = stat()
                 guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
                 result.append(.init(path: path, device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size)))

@@ -7,6 +7,9 @@
 public struct FileTailerConfiguration: Sendable {
     /// Glob patterns (`glob(3)`: `*`, `?`, `[...]`).
     public var paths: [String]
+    /// Patterns (`fnmatch(3)`) of paths to skip, matched against the whole path and the file name
+    /// (e.g. `"*.gz"` skips compressed rotations).
+    public var exclude: [String]
     public var format: LogFormat
     /// For files present at the first scan that have no checkpoint.
     public var startAt: StartPosition
@@ -23,11 +26,12 @@ public struct FileTailerConfiguration: Sendable {
     /// The `source` label and `Event.source` value.
     public var sourceName: String
 
-    public init(paths: [String], format: LogFormat = .json, startAt: StartPosition = .beginning,
+    public init(paths: [String], exclude: [String] = [], format: LogFormat = .json, startAt: StartPosition = .beginning,
                 scanInterval: Duration = .seconds(1), pollInterval: Duration = .milliseconds(250),
                 idleFlush: Duration = .seconds(5), maxLineBytes: Int = 1 << 20, readChunkBytes: Int = 256 * 1024,
                 sourceName: String = "file") {
         self.paths = paths
+        self.exclude = exclude
         self.format = format
         self.startAt = startAt
         self.scanInterval = scanInterval

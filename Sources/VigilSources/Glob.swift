@@ -18,4 +18,11 @@ public enum Glob {
         }
         return paths.sorted()
     }
+
+    /// Whether `path` or its last component matches one of the `fnmatch(3)` patterns.
+    public static func isExcluded(_ path: String, by patterns: [String]) -> Bool {
+        guard !patterns.isEmpty else { return false }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return patterns.contains { fnmatch($0, path, 0) == 0 || fnmatch($0, name, 0) == 0 }
+    }
 }

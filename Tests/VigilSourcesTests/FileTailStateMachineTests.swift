@@ -140,3 +140,13 @@ import VigilStorage
         #expect(FileFingerprint(key: "nonsense") == nil)
     }
 }
+
+@Suite struct GlobTests {
+    @Test func expandAndExclude() throws {
+        let dir = TempDir()
+        for name in ["a.log", "b.log", "c.log.1.gz", "d.txt"] { append(dir.file(name), "x\n") }
+        #expect(Glob.expand(dir.file("*.log")) == [dir.file("a.log"), dir.file("b.log")])
+        #expect(Glob.expand(dir.file("*.log*")).filter { !Glob.isExcluded($0, by: ["*.gz"]) } == [dir.file("a.log"), dir.file("b.log")])
+        #expect(Glob.expand(dir.file("none-*.log")).isEmpty)
+    }
+}

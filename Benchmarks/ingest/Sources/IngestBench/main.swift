@@ -72,7 +72,8 @@ buffer.withUnsafeMutableBytes { raw in
             let lineEnd = nl - base
             let line = UnsafeRawBufferPointer(start: base + start, count: lineEnd - start)
             let id = DeterministicID.make(namespace, position: fileOffset + Int64(start))
-            switch pipeline.process(line, context: LineContext(source: "file", id: id, readTimeMillis: 0)) {
+            let result = pipeline.process(line, context: LineContext(source: "file", id: id, readTimeMillis: 0))
+            switch consume result {
             case .accepted(let event):
                 accepted += 1
                 bodyBytes += event.body.count
