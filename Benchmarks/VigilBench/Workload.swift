@@ -4,14 +4,22 @@ import VigilCore
 /// over 10 families of each kind (so every family stays under the default cardinality limit up to 200,000
 /// series in total). Every series gets a few updates, and the histogram sums are non-integral, as in real use.
 struct Workload {
+    /// What `seriesCount` counts: label sets (a histogram with 10 buckets is one series, 13 samples), or
+    /// samples, Prometheus's time series (a histogram is then 13 series).
+    enum Unit: String { case children, samples }
+
     static let familiesPerKind = 10
     static let buckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
     static let statuses = ["200", "404", "500"]
 
     let seriesCount: Int
+    var unit: Unit = .children
 
     var countersPerFamily: Int { seriesCount / 2 / Self.familiesPerKind }
-    var histogramsPerFamily: Int { seriesCount / 2 / Self.familiesPerKind }
+    var histogramsPerFamily: Int {
+        let histogramSeries = seriesCount / 2 / Self.familiesPerKind
+        return unit == .children ? histogramSeries : histogramSeries / (Self.buckets.count + 3)
+    }
 
     static func counterName(_ family: Int) -> String { "bench_requests_\(family)_total" }
     static func histogramName(_ family: Int) -> String { "bench_request_duration_\(family)_seconds" }

@@ -28,6 +28,7 @@ struct Options {
     var renderIterations: Int?
     var retainFreedMemory = false
     var serveInProcess = false
+    var unit = Workload.Unit.samples
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -47,11 +48,16 @@ struct Options {
             case "--render-iterations": options.renderIterations = Int(value())!
             case "--malloc-keep": options.retainFreedMemory = true
             case "--serve-in-process": options.serveInProcess = true
+            case "--count": options.unit = Workload.Unit(rawValue: value()) ?? .samples
             case "--help", "-h":
                 print("""
                     usage: VigilBench [--series N,N] [--registration-series N] [--peer-registration-series N]
                                       [--render-iterations N] [--scrape-url http://127.0.0.1:PORT/metrics]
                                       [--scrape-iterations N] [--serve-in-process] [--malloc-keep]
+                                      [--count children|samples]
+                    --count samples     (default) count Prometheus time series, i.e. samples: a histogram
+                                        with 10 buckets is 13 series (the unit of the issue's figures)
+                    --count children    count label sets: each histogram child is one series
                     --serve-in-process  also serve each registry over Hummingbird on 127.0.0.1 and time whole
                                         GET /metrics scrapes (plain and gzip)
                     """)
@@ -163,7 +169,7 @@ print("VigilBench: swift-prometheus \(SwiftPrometheusWorkload.available ? "2.4.1
 print("load average at start: \(loadAverage())")
 
 for n in options.series {
-    let workload = Workload(seriesCount: n)
+    let workload = Workload(seriesCount: n, unit: options.unit)
     let iterations = options.renderIterations ?? (n >= 100_000 ? 9 : 31)
     var ours: MetricRegistry? = workload.fillVigil()
     #if canImport(Prometheus)
@@ -201,6 +207,8 @@ for n in options.series {
             peerFresh.append(p); peerKept.append(pk)
         }
     }
+    print("\(n) series (counted as \(options.unit.rawValue)): \(workload.countersPerFamily * Workload.familiesPerKind) counters, "
+          + "\(workload.histogramsPerFamily * Workload.familiesPerKind) histograms")
     print("\(n) series: text \(textBytes) bytes, OpenMetrics \(omBytes) bytes, swift-prometheus text \(peerBytes) bytes")
     print("  fresh array: Vigil text \(format(median(fresh))), OpenMetrics \(format(median(freshOM))); swift-prometheus \(format(median(peerFresh)))")
     print("  kept buffer: Vigil text \(format(median(kept))), OpenMetrics \(format(median(keptOM))); swift-prometheus \(format(median(peerKept)))")
