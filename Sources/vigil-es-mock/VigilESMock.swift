@@ -6,6 +6,7 @@ import VigilTestSupport
 /// `vigil-es-mock`: the Elasticsearch-compatible bulk server of VigilTestSupport as a process, for
 /// benchmarks and manual runs. Prints `listening on HOST:PORT`, serves until SIGINT/SIGTERM, then
 /// prints its counters as JSON (also at `GET /_mock/stats`; faults at `POST /_mock/faults`).
+@main
 struct MockCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil-es-mock",
@@ -77,4 +78,3 @@ enum SignalSources {
     static func keep(_ new: [any DispatchSourceSignal]) { sources = new }
 }
 
-await MockCommand.main()
