@@ -132,13 +132,26 @@ public enum CSVParser {
         if numeric { return .numeric(numbers) }
         var strings = [String?]()
         strings.reserveCapacity(rows)
+        // Short values (≤ 7 bytes, the usual categories) are interned by their packed bytes, so each distinct
+        // value becomes a String once.
+        var short: [UInt64: String] = [:]
         var interned: [String: String] = [:]
         for r in 0..<rows {
             let start = spans[2 * (r * columns + c)], end = spans[2 * (r * columns + c) + 1]
-            if start >= 0, isMissing(buffer, start, end) { strings.append(nil); continue }
+            if start >= 0 {
+                if isMissing(buffer, start, end) { strings.append(nil); continue }
+                if end - start <= 7 {
+                    var key = UInt64(end - start)
+                    for k in start..<end { key = key << 8 | UInt64(buffer[k]) }
+                    if let existing = short[key] { strings.append(existing); continue }
+                    let s = text(buffer, start, end, unescaped)
+                    if short.count < 10_000 { short[key] = s }
+                    strings.append(s)
+                    continue
+                }
+            }
             let s = text(buffer, start, end, unescaped)
             if start < 0, s.isEmpty { strings.append(nil); continue }
-            // Interning keeps one copy of each repeated category.
             if let existing = interned[s] { strings.append(existing) } else {
                 if interned.count < 10_000 { interned[s] = s }
                 strings.append(s)
@@ -156,14 +169,16 @@ public enum CSVParser {
         let count = end - start
         if count == 0 { return true }
         if count > 4 { return false }
-        var word: [UInt8] = []
-        for k in start..<end { word.append(b[k]) }
-        switch word {
-        case Array("NA".utf8), Array("N/A".utf8), Array("NaN".utf8), Array("nan".utf8), Array("null".utf8),
-             Array("NULL".utf8), Array("None".utf8): return true
-        default: return false
-        }
+        // Packed into an integer: no allocation on the per-row path.
+        var key: UInt32 = 0
+        for k in start..<end { key = key << 8 | UInt32(b[k]) }
+        return missingMarkers.contains(key)
     }
+
+    /// `NA`, `N/A`, `NaN`, `nan`, `null`, `NULL`, `None`, packed big-endian.
+    private static let missingMarkers: Set<UInt32> = Set(["NA", "N/A", "NaN", "nan", "null", "NULL", "None"].map { word in
+        word.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    })
 
     private static let powersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
                                                 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]

@@ -61,11 +61,13 @@ public struct ConfidenceBasedPerformanceEstimation: Sendable, Hashable, Codable 
     /// when the expected positives or negatives are zero.
     public static func estimateROCAUC(scores: [Double]) -> Double? {
         guard scores.count > 1 else { return nil }
-        let sorted = scores.sorted(by: >)
+        var sorted = scores
+        Sorting.sort(&sorted)
         var tps = [0.0], fps = [0.0]
         tps.reserveCapacity(sorted.count + 1); fps.reserveCapacity(sorted.count + 1)
         var cumulative = 0.0
-        for (i, p) in sorted.enumerated() {
+        for i in 0..<sorted.count {
+            let p = sorted[sorted.count - 1 - i]
             cumulative += p
             tps.append(roundTo5(cumulative))
             fps.append(roundTo5(Double(i + 1) - cumulative))

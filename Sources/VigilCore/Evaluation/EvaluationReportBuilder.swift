@@ -127,8 +127,10 @@ public enum EvaluationReportBuilder {
 
     static func numericFeature(name: String, reference: [Double], current: [Double]?,
                                options: EvaluationOptions) -> FeatureReport {
-        let ref = reference.filter { !$0.isNaN }
-        let cur = (current ?? []).filter { !$0.isNaN }
+        var ref = reference.filter { !$0.isNaN }
+        var cur = (current ?? []).filter { !$0.isNaN }
+        Sorting.sort(&ref)
+        Sorting.sort(&cur)
         var tests: [DriftTestResult] = []
         if !ref.isEmpty, !cur.isEmpty {
             for method in options.methods {

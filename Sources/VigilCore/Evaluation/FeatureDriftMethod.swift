@@ -29,8 +29,9 @@ public struct FeatureDriftMethod: Sendable {
     /// `ks`, `psi`, `wasserstein`, `js`, `chi2`, …
     public var name: String
     public var rule: Rule
-    /// Reference and current values of a numeric feature (missing values removed, both non-empty).
-    public var numeric: (@Sendable ([Double], [Double]) -> DriftMeasurement)?
+    /// Reference and current values of a numeric feature: missing values removed, both non-empty, both
+    /// sorted ascending (the builder sorts once for all methods).
+    public var numeric: (@Sendable (_ sortedReference: [Double], _ sortedCurrent: [Double]) -> DriftMeasurement)?
     /// Reference and current counts of a categorical feature over the same categories (same length).
     public var categorical: (@Sendable ([Int], [Int]) -> DriftMeasurement)?
 

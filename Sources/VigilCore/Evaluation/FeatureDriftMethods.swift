@@ -14,7 +14,9 @@ public enum FeatureDriftMethods {
     public static let ks = FeatureDriftMethod(
         name: "ks", rule: .pValueBelow(DriftThresholds.ksAlpha),
         numeric: { ref, cur in
-            let r = KolmogorovSmirnov.twoSample(ref, cur)
+            let r = ref.withUnsafeBufferPointer { a in
+                cur.withUnsafeBufferPointer { b in KolmogorovSmirnov.twoSample(sorted: a, sorted: b) }
+            }
             return DriftMeasurement(statistic: r.statistic, pValue: r.pValue)
         })
 

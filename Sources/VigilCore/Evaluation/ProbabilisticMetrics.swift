@@ -15,22 +15,25 @@ public enum ProbabilisticMetrics {
     /// Binary ROC AUC; `nil` when `actual` holds only one class (the area is undefined).
     public static func rocAUC(actual: [Bool], scores: [Double]) -> Double? {
         precondition(actual.count == scores.count, "actual and scores differ in length")
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        // Positives and negatives sorted separately (radix sort), then walked together from the highest score:
+        // each distinct score is one point of the ROC curve, as scikit-learn's distinct thresholds.
+        var positive: [Double] = [], negative: [Double] = []
+        positive.reserveCapacity(scores.count); negative.reserveCapacity(scores.count)
+        for i in scores.indices {
+            if actual[i] { positive.append(scores[i]) } else { negative.append(scores[i]) }
+        }
+        guard !positive.isEmpty, !negative.isEmpty else { return nil }
+        Sorting.sort(&positive)
+        Sorting.sort(&negative)
+        let positives = Double(positive.count), negatives = Double(negative.count)
+        var i = positive.count - 1, j = negative.count - 1
         var tps = 0.0, fps = 0.0
-        var positives = 0.0
-        for a in actual where a { positives += 1 }
-        let negatives = Double(actual.count) - positives
-        guard positives > 0, negatives > 0 else { return nil }
         var area = 0.0
         var lastTPR = 0.0, lastFPR = 0.0
-        var i = 0
-        while i < order.count {
-            // Advance over one block of tied scores: the curve moves diagonally across it.
-            let value = scores[order[i]]
-            while i < order.count, scores[order[i]] == value {
-                if actual[order[i]] { tps += 1 } else { fps += 1 }
-                i += 1
-            }
+        while i >= 0 || j >= 0 {
+            let value = max(i >= 0 ? positive[i] : -.infinity, j >= 0 ? negative[j] : -.infinity)
+            while i >= 0, positive[i] == value { tps += 1; i -= 1 }
+            while j >= 0, negative[j] == value { fps += 1; j -= 1 }
             let tpr = tps / positives, fpr = fps / negatives
             area += (fpr - lastFPR) * (tpr + lastTPR) / 2
             lastTPR = tpr; lastFPR = fpr
