@@ -147,8 +147,10 @@ public struct EventPipeline: Sendable {
         if let redacted = redactor.redact(input, strings: scanner.strings, fieldHits: scanner.fieldHits) {
             body = redacted
             // Re-scan the rewritten line so classification, labels and ids see redacted values.
-            let again = body.withUnsafeBytes { scanner.scan($0) }
-            precondition(again == nil, "redaction produced invalid JSON")
+            if let error = body.withUnsafeBytes({ scanner.scan($0) }) {
+                // Cannot happen (rewrites are escaped, drops keep commas balanced); never ship unredacted bytes.
+                return reject(error.reason, "redaction produced an invalid line: \(error.message)")
+            }
             return body.withUnsafeBufferPointer { finish(body: body, bytes: $0, context: context) }
         }
         return finish(body: nil, bytes: input, context: context)
