@@ -85,7 +85,8 @@ var targets: [Target] = [
     .testTarget(
         name: "VigilServerTests",
         dependencies: ["VigilServer", "VigilRuntime",
-                       .product(name: "HummingbirdTesting", package: "hummingbird")],
+                       .product(name: "HummingbirdTesting", package: "hummingbird"),
+                       .product(name: "HTTPTypes", package: "swift-http-types")],
         swiftSettings: strict),
     .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport"], swiftSettings: strict),
 ]

@@ -22,7 +22,7 @@ struct ConfigurationLoaderTests {
           - { type: file, paths: ["/var/log/app/*.log"], format: cri, start_at: end, idle_flush: 2s }
           - { type: http }
         fields: { type: kind, timestamp: [ts] }
-        redact: { builtin: [email, ip], fields: { user_id: hash }, hash_key: "k" }
+        redact: { builtin: [email, ip], fields: { user_id: hash }, hash_key: "0123456789abcdef-key" }
         metrics_from_logs:
           - { name: http_server_request_duration_seconds, histogram_of: latency_ms, scale: 0.001, labels: [service] }
         sinks:
@@ -43,7 +43,7 @@ struct ConfigurationLoaderTests {
         #expect(config.sinks.elasticsearch?.batch.maxEvents == 1000)
         #expect(config.sinks.elasticsearch?.batch.timeout == .milliseconds(500))
         #expect(config.models.first?.detectors == ["adwin", "ddm"])
-        #expect(config.models.first?.labelTTLSeconds == 7 * 86_400)
+        #expect(config.models.first?.labelTTLSeconds == Int64(7 * 86_400))
     }
 
     static let cases: [(String, String)] = [

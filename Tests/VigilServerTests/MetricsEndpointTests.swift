@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Testing
@@ -25,9 +26,10 @@ struct MetricsEndpointTests {
     ])
     func formatFollowsAccept(accept: String?, contentType: String) async throws {
         let (server, _) = Self.server()
-        var headers = HTTPFields()
-        if let accept { headers[.accept] = accept }
-        try await server.makeRouter().buildApplication().test(.router) { client in
+        var fields = HTTPFields()
+        if let accept { fields[.accept] = accept }
+        let headers = fields
+        try await Application(router: server.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get, headers: headers) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == contentType)
@@ -40,7 +42,7 @@ struct MetricsEndpointTests {
 
     @Test func gzipWhenAcceptEncodingAllows() async throws {
         let (server, _) = Self.server()
-        try await server.makeRouter().buildApplication().test(.router) { client in
+        try await Application(router: server.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get, headers: [.acceptEncoding: "gzip, deflate"]) { response in
                 #expect(response.headers[.contentEncoding] == "gzip")
                 let plain = try Gzip.decompress(Array(response.body.readableBytesView), maxOutputBytes: 1 << 20)
@@ -58,7 +60,7 @@ struct MetricsEndpointTests {
         readiness.register("sink.elasticsearch", reason: "connecting")
         readiness.markReady("storage")
         let (server, _) = Self.server(readiness: readiness)
-        try await server.makeRouter().buildApplication().test(.router) { client in
+        try await Application(router: server.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(String(buffer: response.body) == #"{"status":"not ready","parts":{"sink.elasticsearch":"connecting","storage":"ready"}}"#)
@@ -75,7 +77,7 @@ struct MetricsEndpointTests {
 
     @Test func requestsAreCountedByBoundedRoute() async throws {
         let (server, registry) = Self.server()
-        try await server.makeRouter().buildApplication().test(.router) { client in
+        try await Application(router: server.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { _ in }
             try await client.execute(uri: "/no/such/path/\(UUID())", method: .get) { response in #expect(response.status == .notFound) }
         }
