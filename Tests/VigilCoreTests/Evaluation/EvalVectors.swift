@@ -27,10 +27,10 @@ enum EvalVectors {
 }
 
 /// Equal within 1e-9 relative (absolute near zero).
-func closeEnough(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bool {
+func evalClose(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bool {
     if a == b { return true }
     return abs(a - b) <= relative * max(abs(a), abs(b), 1e-12)
 }
 
-func doubles(_ any: Any?) -> [Double] { (any as! [Any]).map { ($0 as! NSNumber).doubleValue } }
-func double(_ any: Any?) -> Double { (any as! NSNumber).doubleValue }
+func evalDoubles(_ any: Any?) -> [Double] { (any as! [Any]).map { ($0 as! NSNumber).doubleValue } }
+func evalDouble(_ any: Any?) -> Double { (any as! NSNumber).doubleValue }

@@ -21,16 +21,16 @@ import Testing
     @Test(arguments: profileNames)
     func numericProfileMatchesNumPy(name: String) {
         let c = Self.named("profile.json", name)
-        let values = doubles(c["values"])
+        let values = evalDoubles(c["values"])
         let p = NumericProfile(values: values + [.nan], bins: c["bins"] as! Int)
-        let edges = doubles(c["edges"])
+        let edges = evalDoubles(c["edges"])
         #expect(p.binEdges.count == edges.count)
-        for (a, b) in zip(p.binEdges, edges) { #expect(closeEnough(a, b), "edge \(a) vs \(b)") }
+        for (a, b) in zip(p.binEdges, edges) { #expect(evalClose(a, b), "edge \(a) vs \(b)") }
         #expect(p.binCounts == c["counts"] as! [Int])
-        #expect(closeEnough(p.mean, double(c["mean"])))
-        #expect(closeEnough(p.std, double(c["std"])))
-        #expect(p.min == double(c["min"]))
-        #expect(p.max == double(c["max"]))
+        #expect(evalClose(p.mean, evalDouble(c["mean"])))
+        #expect(evalClose(p.std, evalDouble(c["std"])))
+        #expect(p.min == evalDouble(c["min"]))
+        #expect(p.max == evalDouble(c["max"]))
         #expect(p.missing == 1)
         #expect(p.count == values.count)
         #expect(p.sketch.count == min(values.count, NumericProfile.sketchSize))
@@ -39,13 +39,13 @@ import Testing
     @Test(arguments: cbpeNames)
     func cbpeMatchesNannyMLFormulas(name: String) {
         let c = Self.named("cbpe.json", name)
-        let e = ConfidenceBasedPerformanceEstimation(scores: doubles(c["scores"]), threshold: double(c["threshold"]))
+        let e = ConfidenceBasedPerformanceEstimation(scores: evalDoubles(c["scores"]), threshold: evalDouble(c["threshold"]))
         let expected = c["expected"] as! [String: Any]
         for (metric, value) in e.namedValues {
-            #expect(closeEnough(value, double(expected[metric])), "\(metric) \(value)")
+            #expect(evalClose(value, evalDouble(expected[metric])), "\(metric) \(value)")
         }
-        #expect(closeEnough(e.truePositives, double(expected["tp"])))
-        #expect(closeEnough(e.trueNegatives, double(expected["tn"])))
+        #expect(evalClose(e.truePositives, evalDouble(expected["tp"])))
+        #expect(evalClose(e.trueNegatives, evalDouble(expected["tn"])))
     }
 
     @Test(arguments: fairnessNames)
@@ -55,8 +55,8 @@ import Testing
                                     task: .binaryClassification, actual: c["actual"] as! [String],
                                     predicted: c["predicted"] as! [String], scores: [])
         let expected = c["expected"] as! [String: Any]
-        #expect(report.demographicParityDifference.map { closeEnough($0, double(expected["demographic_parity_difference"])) } == true)
-        #expect(report.equalOpportunityDifference.map { closeEnough($0, double(expected["equal_opportunity_difference"])) } == true)
+        #expect(report.demographicParityDifference.map { evalClose($0, evalDouble(expected["demographic_parity_difference"])) } == true)
+        #expect(report.equalOpportunityDifference.map { evalClose($0, evalDouble(expected["equal_opportunity_difference"])) } == true)
     }
 }
 
