@@ -24,6 +24,8 @@ import VigilStorage
 /// - `vigil_model_decay_detected{model,variant,metric}` (gauge 0/1: windowed quality below reference − tolerance)
 /// - `vigil_model_detector_signals_total{model,variant,detector,signal}` (counter; signal drift|warning)
 /// - `vigil_model_pending_labels{model}` (gauge)
+/// - `vigil_feature_drift{model,feature,method}` (gauge: the statistic of each configured drift method on the
+///   feature's last `window` values against the profile) and `vigil_drift_detected{model,feature,method}` (0/1)
 /// - `vigil_model_events_ignored_total{reason}` (counter; unknown_model, invalid_json, missing_field)
 public final class ModelMonitorService: Service, Sendable {
     private let monitor: Mutex<ModelMonitor>
@@ -43,6 +45,8 @@ public final class ModelMonitorService: Service, Sendable {
     private let detectorSignals: CounterFamily
     private let pending: GaugeFamily
     private let ignored: CounterFamily
+    private let featureDrift: GaugeFamily
+    private let driftDetected: GaugeFamily
 
     /// - Parameters:
     ///   - models: one configuration per monitored model.
@@ -78,6 +82,10 @@ public final class ModelMonitorService: Service, Sendable {
         pending = registry.gauge("vigil_model_pending_labels", help: "Predictions waiting for their label.", labelNames: ["model"])
         ignored = registry.counter("vigil_model_events_ignored_total", help: "Prediction or label events the monitor could not use.",
                                    labelNames: ["reason"])
+        featureDrift = registry.gauge("vigil_feature_drift", help: "Drift statistic of a feature's recent window against the reference profile.",
+                                      labelNames: ["model", "feature", "method"], cardinalityLimit: 2000)
+        driftDetected = registry.gauge("vigil_drift_detected", help: "1 when a drift method flags the feature against the reference profile.",
+                                       labelNames: ["model", "feature", "method"], cardinalityLimit: 2000)
         for model in models {
             pending.labels(model.name).set(0)
         }
@@ -204,7 +212,11 @@ public final class ModelMonitorService: Service, Sendable {
     /// Computes the gauges (run by the registry before each render).
     public func updateGauges() {
         let t = now()
-        let (snapshots, pendingCounts) = monitor.withLock { ($0.snapshot(now: t), $0.pendingByModel) }
+        let (snapshots, pendingCounts, drift) = monitor.withLock { ($0.snapshot(now: t), $0.pendingByModel, $0.featureDrift()) }
+        for d in drift where d.statistic.isFinite {
+            featureDrift.labels(d.model, d.feature, d.method).set(d.statistic)
+            driftDetected.labels(d.model, d.feature, d.method).set(d.drifted ? 1 : 0)
+        }
         for (model, count) in pendingCounts { pending.labels(model).set(Double(count)) }
         for s in snapshots {
             for (window, q) in s.windows {

@@ -82,6 +82,23 @@ import VigilStorage
         #expect(Self.text(registry).contains(#"vigil_model_labels_total{model="m",variant="default",outcome="late"} 1"#))
     }
 
+    @Test func featureDriftAgainstTheProfile() throws {
+        let amounts = (0..<400).map { Double($0 % 100) }
+        let profile = ReferenceProfile.build(model: "m", dataset: Dataset(columns: [("amount", .numeric(amounts))]),
+                                             roles: DatasetRoles())
+        let registry = MetricRegistry()
+        let service = ModelMonitorService(models: [ModelConfiguration(name: "m", window: 100, drift: ["ks", "psi"])],
+                                          profiles: ["m": profile], registry: registry, now: { 0 })
+        for i in 0..<100 {
+            service.acceptPrediction(body: Self.body(#"{"model":"m","prediction":1,"features":{"amount":\#(Double(i) + 70)}}"#),
+                                     timestampMillis: 0)
+        }
+        let text = Self.text(registry)
+        #expect(text.contains(#"vigil_drift_detected{model="m",feature="amount",method="ks"} 1"#))
+        #expect(text.contains(#"vigil_drift_detected{model="m",feature="amount",method="psi"} 1"#))
+        #expect(text.contains(#"vigil_feature_drift{model="m",feature="amount",method="psi"}"#))
+    }
+
     @Test func parsesEventFields() throws {
         let p = try #require(ModelMonitorService.parsePrediction(Self.body(#"""
             {"model":"m","model_version":"3","request_id":42,"probabilities":{"a":0.2,"b":0.7,"c":0.1},

@@ -91,6 +91,9 @@ public struct ModelMonitor: Sendable {
         var join: LabelJoinStateMachine
         var segmentValues: [String: Set<String>] = [:]
         var observedClasses: Set<String> = []
+        /// Recent values of the profile's numeric / categorical features (for drift against the profile).
+        var numericWindows: [String: SlidingWindow<Double>] = [:]
+        var categoryWindows: [String: SlidingWindow<String>] = [:]
         var sawScores = false
         var sawNonIntegerNumbers = false
     }
@@ -146,6 +149,18 @@ public struct ModelMonitor: Sendable {
         learnTask(&state, predicted: event.prediction, actual: nil, score: event.score)
         var variantState = self.variantState(VariantKey(model: event.model, variant: variant), state.configuration)
         if let score = event.score { variantState.scoredPredictions.append(score, at: now) }
+        if let profile = state.profile, !state.configuration.drift.isEmpty {
+            let capacity = max(state.configuration.window, 1)
+            for feature in profile.features {
+                if feature.numeric != nil, let x = event.numericFeatures[feature.name], !x.isNaN {
+                    state.numericWindows[feature.name, default: SlidingWindow(capacity: capacity)].append(x, at: now)
+                } else if feature.categorical != nil,
+                          let v = event.categoricalFeatures[feature.name]
+                            ?? event.numericFeatures[feature.name].map(ColumnValues.canonicalText) {
+                    state.categoryWindows[feature.name, default: SlidingWindow(capacity: capacity)].append(v, at: now)
+                }
+            }
+        }
         variants[VariantKey(model: event.model, variant: variant)] = variantState
         if let requestID = event.requestID {
             var pending = PendingPrediction(event, requestID: requestID, receivedAtMillis: now)
@@ -257,6 +272,64 @@ public struct ModelMonitor: Sendable {
                                                      tolerance: configuration.decayTolerance)
             }
             out.append(snapshot)
+        }
+        return out
+    }
+
+    /// One drift test of one feature's recent window against the model's profile.
+    public struct FeatureDriftSnapshot: Sendable, Hashable {
+        public var model: String
+        public var feature: String
+        public var method: String
+        public var statistic: Double
+        public var pValue: Double?
+        public var drifted: Bool
+    }
+
+    /// Windows smaller than this are not tested (too few values to say anything).
+    public static let minimumDriftWindow = 30
+
+    /// Drift of each profiled feature's last `window` values against the profile, for the methods named in
+    /// the model's `drift` list. Numeric features are compared with the profile's sorted sketch (`ks`,
+    /// `wasserstein`; the sketch holds at most 1,000 order statistics, so KS p-values are those of a
+    /// 1,000-value reference) and with its quantile bins (`psi`); categorical features with the profile's
+    /// top-K counts plus `other` (`chi2`, `psi`, `jensenshannon`).
+    public func featureDrift() -> [FeatureDriftSnapshot] {
+        var out: [FeatureDriftSnapshot] = []
+        for name in models.keys.sorted() {
+            let state = models[name]!
+            guard let profile = state.profile else { continue }
+            let methods = state.configuration.drift.compactMap(FeatureDriftMethods.named)
+            guard !methods.isEmpty else { continue }
+            for feature in profile.features {
+                if let numeric = feature.numeric, let window = state.numericWindows[feature.name],
+                   window.count >= Self.minimumDriftWindow, !numeric.sketch.isEmpty {
+                    var current = window.elements
+                    Sorting.sort(&current)
+                    for method in methods {
+                        let m: DriftMeasurement
+                        if method.name == "psi" {
+                            m = DriftMeasurement(statistic: PopulationStabilityIndex.index(
+                                referenceCounts: numeric.binCounts, currentCounts: numeric.binCounts(of: current)))
+                        } else if let f = method.numeric {
+                            m = f(numeric.sketch, current)
+                        } else { continue }
+                        out.append(FeatureDriftSnapshot(model: name, feature: feature.name, method: method.name,
+                                                        statistic: m.statistic, pValue: m.pValue, drifted: method.drifted(m)))
+                    }
+                } else if let categorical = feature.categorical, let window = state.categoryWindows[feature.name],
+                          window.count >= Self.minimumDriftWindow {
+                    let current = categorical.counts(of: window.elements)
+                    let reference = categorical.referenceCounts
+                    guard reference.reduce(0, +) > 0 else { continue }
+                    for method in methods {
+                        guard let f = method.categorical else { continue }
+                        let m = f(reference, current)
+                        out.append(FeatureDriftSnapshot(model: name, feature: feature.name, method: method.name,
+                                                        statistic: m.statistic, pValue: m.pValue, drifted: method.drifted(m)))
+                    }
+                }
+            }
         }
         return out
     }

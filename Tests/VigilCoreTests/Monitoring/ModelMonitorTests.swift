@@ -126,3 +126,36 @@ private struct EveryThirdError: DriftDetector {
         #expect(q.value("mae") == 0.5)
     }
 }
+
+@Suite struct ModelMonitorFeatureDriftTests {
+    static func profile() -> ReferenceProfile {
+        let amounts = (0..<500).map { Double($0 % 100) }
+        let countries: [String?] = (0..<500).map { $0 % 2 == 0 ? "DE" : "FR" }
+        let data = Dataset(columns: [("amount", .numeric(amounts)), ("country", .categorical(countries))])
+        return ReferenceProfile.build(model: "m", dataset: data, roles: DatasetRoles())
+    }
+
+    static func run(shift: Double, country: String) -> [ModelMonitor.FeatureDriftSnapshot] {
+        var monitor = ModelMonitor(models: [ModelConfiguration(name: "m", window: 200, drift: ["ks", "psi", "chi2"])],
+                                   profiles: ["m": profile()])
+        for i in 0..<200 {
+            let event = PredictionEvent(model: "m", prediction: "1", numericFeatures: ["amount": Double(i % 100) + shift],
+                                        categoricalFeatures: ["country": i % 2 == 0 ? "DE" : country], timestampMillis: 0)
+            _ = monitor.observe(prediction: event, now: 0)
+        }
+        return monitor.featureDrift()
+    }
+
+    @Test func noDriftOnTheReferenceDistribution() {
+        let results = Self.run(shift: 0, country: "FR")
+        #expect(Set(results.map(\.method)) == ["ks", "psi", "chi2"])
+        #expect(results.count == 4)   // amount: ks, psi; country: psi, chi2
+        #expect(results.allSatisfy { !$0.drifted })
+    }
+
+    @Test func driftWhenFeaturesMove() {
+        let results = Self.run(shift: 60, country: "PL")
+        #expect(results.filter { $0.feature == "amount" }.allSatisfy { $0.drifted })
+        #expect(results.filter { $0.feature == "country" }.allSatisfy { $0.drifted })
+    }
+}
