@@ -112,7 +112,9 @@ extension EvaluationReportRenderer {
             } else {
                 label = ""
             }
-            if bins <= 12 || i % 2 == 0 {
+            // Long labels on every other bin only, so they do not overlap.
+            let crowded = bins > 6 && (h.edges?.map(compact).contains { $0.count > 4 } ?? false || h.categories != nil)
+            if !crowded || i % 2 == 0 {
                 svg += "<text x=\"\(format(x, digits: 1))\" y=\"\(format(top + plotHeight + 14, digits: 1))\" font-size=\"9\">\(escape(label))</text>\n"
             }
         }
@@ -120,8 +122,13 @@ extension EvaluationReportRenderer {
         return svg
     }
 
+    /// Short axis labels: 12.5, 340, 12k, 1.2M, 3.4e-3.
     static func compact(_ x: Double) -> String {
-        abs(x) >= 1000 || (abs(x) < 0.01 && x != 0) ? shortScientific(x) : format(x, digits: abs(x) >= 100 ? 0 : 2)
+        let a = abs(x)
+        if a >= 1e6 { return format(x / 1e6, digits: a >= 1e7 ? 0 : 1) + "M" }
+        if a >= 1e3 { return format(x / 1e3, digits: a >= 1e4 ? 0 : 1) + "k" }
+        if a < 0.01, x != 0 { return shortScientific(x) }
+        return format(x, digits: a >= 100 ? 0 : (a >= 10 ? 1 : 2))
     }
 
     /// Escapes text for HTML element content and attribute values.

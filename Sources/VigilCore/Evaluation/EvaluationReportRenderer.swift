@@ -73,7 +73,7 @@ public enum EvaluationReportRenderer {
             return "drift: feature \(f.subject) (\(f.metric) \(format(f.value)), threshold \(format(f.threshold)))"
         case .decay:
             let direction = ModelQuality.higherIsBetter(f.subject) ? "fell to" : "rose to"
-            return "decay: \(f.metric) \(direction) \(format(f.value)) (reference ∓ tolerance: \(format(f.threshold)))"
+            return "decay: \(f.metric) \(direction) \(format(f.value)) (threshold \(format(f.threshold)): reference \(ModelQuality.higherIsBetter(f.subject) ? "minus" : "plus") tolerance)"
         case .fairness:
             return "fairness: \(f.metric) over \(f.subject) is \(format(f.value)) (threshold \(format(f.threshold)))"
         }
