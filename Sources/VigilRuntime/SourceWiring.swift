@@ -34,7 +34,7 @@ enum SourceWiring {
                 if checkpoints == nil { checkpoints = try storage.spool.loadCheckpoints() }
                 let tailer = FileTailer(
                     configuration: FileTailerConfiguration(
-                        paths: file.paths, format: LogFormat(rawValue: file.format.rawValue) ?? .json,
+                        paths: file.paths, exclude: file.exclude, format: LogFormat(rawValue: file.format.rawValue) ?? .json,
                         startAt: file.startAt == .end ? .end : .beginning,
                         scanInterval: .milliseconds(Int64(file.scanIntervalSeconds * 1000)),
                         idleFlush: .milliseconds(Int64(file.idleFlushSeconds * 1000)),
