@@ -24,6 +24,27 @@ public struct ScoreQuality: Sendable, Hashable, Codable {
     }
 }
 
+/// Probability-based figures of a multiclass classifier.
+public struct MulticlassScoreQuality: Sendable, Hashable, Codable {
+    public var logLoss: Double
+    /// One-vs-rest macro ROC AUC; `nil` when a class has no positive or no negative sample.
+    public var rocAUCOneVsRest: Double?
+
+    /// `probabilities[i]` maps class names to the probability given to each for sample `i`; a class missing
+    /// from a sample's map has probability 0 (clipped as log loss clips).
+    public init(actual: [String], probabilities: [[String: Double]]) {
+        var classes = Set(actual)
+        for p in probabilities { classes.formUnion(p.keys) }
+        let ordered = classes.sorted()
+        var index: [String: Int] = [:]
+        for (i, c) in ordered.enumerated() { index[c] = i }
+        let matrix = probabilities.map { p in ordered.map { p[$0] ?? 0 } }
+        let truth = actual.map { index[$0]! }
+        logLoss = ProbabilisticMetrics.logLoss(actual: truth, probabilities: matrix)
+        rocAUCOneVsRest = ProbabilisticMetrics.rocAUCOneVsRest(actual: truth, probabilities: matrix)
+    }
+}
+
 /// Realised quality of a model on labelled data: classification, score and regression figures as apply.
 ///
 /// ```swift
@@ -36,6 +57,7 @@ public struct ModelQuality: Sendable, Hashable, Codable {
     public var count: Int
     public var classification: ClassificationQuality?
     public var scores: ScoreQuality?
+    public var multiclassScores: MulticlassScoreQuality?
     public var regression: RegressionQuality?
 
     /// Scores classification labels/predictions (as text) and, for binary tasks, positive-class scores.
@@ -72,6 +94,10 @@ public struct ModelQuality: Sendable, Hashable, Codable {
         if let scores {
             if let auc = scores.rocAUC { out.append(("roc_auc", auc)) }
             out += [("log_loss", scores.logLoss), ("brier", scores.brier), ("ece", scores.expectedCalibrationError)]
+        }
+        if let m = multiclassScores {
+            out.append(("log_loss", m.logLoss))
+            if let auc = m.rocAUCOneVsRest { out.append(("roc_auc_ovr", auc)) }
         }
         if let regression { out += regression.namedValues }
         return out

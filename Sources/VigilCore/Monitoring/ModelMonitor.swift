@@ -385,9 +385,14 @@ public struct ModelMonitor: Sendable {
             return a.isEmpty ? nil : ModelQuality(actual: a, predicted: p)
         }
         let scored = task == .binaryClassification && samples.allSatisfy { $0.score != nil }
-        return ModelQuality(task: task, actual: samples.map(\.actual), predicted: samples.map(\.predicted),
-                            scores: scored ? samples.map { $0.score! } : nil,
-                            positiveClass: configuration.positiveClass)
+        var quality = ModelQuality(task: task, actual: samples.map(\.actual), predicted: samples.map(\.predicted),
+                                   scores: scored ? samples.map { $0.score! } : nil,
+                                   positiveClass: configuration.positiveClass)
+        if task == .multiclassClassification, samples.allSatisfy({ $0.probabilities != nil }) {
+            quality.multiclassScores = MulticlassScoreQuality(actual: samples.map(\.actual),
+                                                              probabilities: samples.map { $0.probabilities! })
+        }
+        return quality
     }
 }
 

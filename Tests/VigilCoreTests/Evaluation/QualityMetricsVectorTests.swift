@@ -85,3 +85,18 @@ import Testing
         #expect(evalClose(q.r2, evalDouble(expected["r2"]), relative: 1e-9), "r2 \(q.r2)")
     }
 }
+
+@Suite struct MulticlassScoreQualityTests {
+    /// Class-name keyed probabilities give scikit-learn's figures (vectors of the multiclass cases).
+    @Test(arguments: QualityMetricsVectorTests.multiclassCases)
+    func fromNamedProbabilities(name: String) {
+        let c = EvalVectors.qualityCase(name)
+        let classes = c["classes"] as! [String]
+        let rows = (c["probabilities"] as! [Any]).map(evalDoubles)
+        let named = rows.map { row in Dictionary(uniqueKeysWithValues: zip(classes, row)) }
+        let q = MulticlassScoreQuality(actual: c["actual"] as! [String], probabilities: named)
+        let expected = c["expected"] as! [String: Any]
+        #expect(evalClose(q.logLoss, evalDouble(expected["log_loss"])))
+        #expect(q.rocAUCOneVsRest.map { evalClose($0, evalDouble(expected["roc_auc_ovr_macro"])) } == true)
+    }
+}

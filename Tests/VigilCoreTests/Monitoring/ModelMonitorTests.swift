@@ -115,6 +115,23 @@ private struct EveryThirdError: DriftDetector {
         #expect(monitor.observe(label: Self.label("b", "1"), now: 5500).labels.first?.outcome == .joined)
     }
 
+    @Test func multiclassProbabilities() throws {
+        var monitor = ModelMonitor(models: [ModelConfiguration(name: "m")])
+        let rows: [(String, [String: Double], String)] = [("a", ["a": 0.7, "b": 0.2, "c": 0.1], "a"),
+                                                            ("b", ["a": 0.1, "b": 0.6, "c": 0.3], "c"),
+                                                            ("c", ["a": 0.2, "b": 0.2, "c": 0.6], "c")]
+        for (i, (p, probabilities, a)) in rows.enumerated() {
+            let event = PredictionEvent(model: "m", requestID: "r\(i)", prediction: p, probabilities: probabilities,
+                                        timestampMillis: 0)
+            _ = monitor.observe(prediction: event, now: 0)
+            _ = monitor.observe(label: Self.label("r\(i)", a), now: 1)
+        }
+        let q = try #require(monitor.snapshot(now: 2).first?.windows.first?.quality)
+        #expect(q.task == .multiclassClassification)
+        let expected = -((0.7 as Double).evaluationLog + (0.3 as Double).evaluationLog + (0.6 as Double).evaluationLog) / 3
+        #expect(abs((q.value("log_loss") ?? 0) - expected) < 1e-12)
+    }
+
     @Test func regressionModels() throws {
         var monitor = ModelMonitor(models: [ModelConfiguration(name: "m")])
         for (i, (p, a)) in [("1.5", "2.5"), ("3.25", "3.25")].enumerated() {
