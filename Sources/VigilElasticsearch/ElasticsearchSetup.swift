@@ -87,28 +87,47 @@ public struct ElasticsearchSetup: Sendable {
     /// Sends the `PUT`s (policy first: the template refers to it). Returns one line per step.
     public func run(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> [String] {
         let credentials = try ElasticsearchCredentials(configuration.auth, environment: environment)
+        let outcome = await put(steps(), headers: ["Content-Type: application/json"] + credentials.headers)
+        switch outcome {
+        case let .success(lines): return lines
+        case let .failure(error): throw error
+        }
+    }
+
+    private func steps() -> [(path: String, body: String)] {
+        var steps: [(path: String, body: String)] = []
+        if lifecyclePolicy { steps.append(("_ilm/policy/\(name)", lifecyclePolicyJSON())) }
+        steps.append(("_index_template/\(name)", indexTemplateJSON()))
+        return steps
+    }
+
+    /// Non-throwing on purpose: the Swift 6.3 release optimizer crashed splitting this coroutine when it
+    /// threw from inside the loop.
+    private func put(_ steps: [(path: String, body: String)], headers: [String]) async -> Result<[String], any Error> {
         let tls = CurlTLSOptions(caFile: configuration.tls.caFile, certFile: configuration.tls.certFile,
                                  keyFile: configuration.tls.keyFile, insecureSkipVerify: configuration.tls.insecureSkipVerify)
         let client = CurlClient(configuration: CurlClientConfiguration(connectTimeout: configuration.connectTimeout,
                                                                        requestTimeout: configuration.requestTimeout, tls: tls))
-        defer { client.shutdown() }
         var base = configuration.url
         while base.hasSuffix("/") { base.removeLast() }
-        var steps: [(path: String, body: String)] = []
-        if lifecyclePolicy { steps.append(("_ilm/policy/\(name)", lifecyclePolicyJSON())) }
-        steps.append(("_index_template/\(name)", indexTemplateJSON()))
         var done: [String] = []
         for step in steps {
-            let request = CurlRequest(method: "PUT", url: "\(base)/\(step.path)",
-                                      headers: ["Content-Type: application/json"] + credentials.headers, body: Array(step.body.utf8))
-            let response = try await client.send(request)
-            guard (200..<300).contains(response.status) else {
-                let reason = (try? JSONReader.parse(response.body))?["error"].map(BulkResponseClassifier.describeError)
-                    ?? String(decoding: response.body.prefix(500), as: UTF8.self)
-                throw Failure(step: "PUT \(step.path)", status: response.status, reason: reason)
+            let request = CurlRequest(method: "PUT", url: "\(base)/\(step.path)", headers: headers, body: Array(step.body.utf8))
+            switch await client.result(for: request) {
+            case let .failure(error):
+                client.shutdown()
+                return .failure(error)
+            case let .success(response):
+                guard (200..<300).contains(response.status) else {
+                    let reason = (try? JSONReader.parse(response.body))?["error"].map(BulkResponseClassifier.describeError)
+                        ?? String(decoding: response.body.prefix(500), as: UTF8.self)
+                    client.shutdown()
+                    return .failure(Failure(step: "PUT \(step.path)", status: response.status, reason: reason))
+                }
+                done.append("PUT \(step.path): \(response.status)")
             }
-            done.append("PUT \(step.path): \(response.status)")
         }
-        return done
+        client.shutdown()
+        return .success(done)
     }
 }

@@ -254,8 +254,8 @@ public final class ElasticsearchShipper: Service, Sendable {
 
     var credentialHeaders: [String] { credentials.headers }
 
-    func sendRequest(_ request: CurlRequest) async throws(CurlError) -> CurlResponse {
-        try await client.send(request)
+    func sendRequest(_ request: CurlRequest) async -> Result<CurlResponse, CurlError> {
+        await client.result(for: request)
     }
 
     func ioRun<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

@@ -100,6 +100,12 @@ public final class CurlClient: Sendable {
 
     /// Performs `request` and returns the response whatever its status. Throws only when no response came.
     public func send(_ request: CurlRequest) async throws(CurlError) -> CurlResponse {
+        try await result(for: request).get()
+    }
+
+    /// Like ``send(_:)``, as a value. (Callers that are themselves async and throwing use this: the
+    /// Swift 6.3 optimizer crashed splitting a coroutine around a typed-throws async call.)
+    public func result(for request: CurlRequest) async -> Result<CurlResponse, CurlError> {
         let cancelled = CancelFlag()
         let configuration = self.configuration
         let result: Result<CurlResponse, CurlError> = await withTaskCancellationHandler {
@@ -112,7 +118,7 @@ public final class CurlClient: Sendable {
         } onCancel: {
             cancelled.set()
         }
-        return try result.get()
+        return result
     }
 
     final class CancelFlag: Sendable {
