@@ -43,6 +43,7 @@ FILE_BYTES=$(stat -c %s "$DATA")
 
 # The receiver: one process for the whole run, reset between measurements.
 MOCK_LOG=$OUT/mock.log
+rm -f "$OUT/mock.port"
 "$BIN/vigil-es-mock" --port 0 --port-file "$OUT/mock.port" --count-field request_id --threads 2 --no-store-bodies >"$MOCK_LOG" 2>&1 &
 MOCK_PID=$!
 cleanup() { kill "$MOCK_PID" 2>/dev/null || true; [[ -n "${RUN_PID:-}" ]] && kill -9 "$RUN_PID" 2>/dev/null || true; }
@@ -72,7 +73,8 @@ RESULTS=$OUT/results.tsv
 
 # measure NAME RUN_DIR CMD...: runs CMD under /usr/bin/time -v until the receiver has all lines, then SIGTERM.
 measure() {
-  local name=$1 dir=$2; shift 2
+  local name=$1 dir=$2
+  shift 2
   reset
   local start end
   start=$(date +%s.%N)
@@ -102,7 +104,8 @@ PYEOF
 }
 
 vigil_agent() {
-  local gz=$1 run=$2 dir=$OUT/vigil-agent-gz$gz-$run
+  local gz=$1 run=$2
+  local dir=$OUT/vigil-agent-gz$gz-$run
   rm -rf "$dir"; mkdir -p "$dir"
   cat >"$dir/vigil.yaml" <<YAML
 server: { listen: "127.0.0.1:0" }
@@ -116,14 +119,16 @@ YAML
 }
 
 vigil_drain() {
-  local gz=$1 run=$2 dir=$OUT/vigil-drain-gz$gz-$run
+  local gz=$1 run=$2
+  local dir=$OUT/vigil-drain-gz$gz-$run
   rm -rf "$dir"; mkdir -p "$dir"
   "$BIN/vigil" es import-spool --data-dir "$dir/data" "$DATA" >/dev/null
   measure "vigil-drain-gz$gz" "$dir" "$BIN/vigil" es drain --data-dir "$dir/data" --url "$URL" --gzip-level "$gz" --max-in-flight "$WORKERS"
 }
 
 rsyslog() {
-  local run=$1 dir=$OUT/rsyslog-$run
+  local run=$1
+  local dir=$OUT/rsyslog-$run
   rm -rf "$dir"; mkdir -p "$dir/state"
   sed -e "s#@@RUNDIR@@#$dir#g" -e "s#@@FILE@@#$DATA#g" -e "s#@@PORT@@#$PORT#g" -e "s#@@INDEX@@#bench#g" \
       -e "s#@@BATCH@@#$BATCH#g" -e "s#@@WORKERS@@#$WORKERS#g" /work/shared/bench/peers/rsyslog-tuned.conf >"$dir/rsyslog.conf"
@@ -131,7 +136,8 @@ rsyslog() {
 }
 
 syslog_ng() {
-  local run=$1 dir=$OUT/syslog-ng-$run
+  local run=$1
+  local dir=$OUT/syslog-ng-$run
   if [[ ! -x $SYSLOG_NG_DIR/usr/sbin/syslog-ng ]]; then
     mkdir -p "$SYSLOG_NG_DIR/debs"
     (cd "$SYSLOG_NG_DIR/debs" && apt-get download syslog-ng-core syslog-ng-mod-http syslog-ng-scl libivykis0 libnet1 libpcre3 >/dev/null)
