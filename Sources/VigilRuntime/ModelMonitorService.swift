@@ -186,10 +186,11 @@ public final class ModelMonitorService: Service, Sendable {
         }
     }
 
+    /// Call ``restore()`` before events flow (the agent does, before it starts its services).
+    /// Ends on graceful shutdown or cancellation after a last flush of pending-prediction writes.
     public func run() async throws {
-        try restore()
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: .seconds(1)) } catch { break }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) } } catch { break }
             tick()
         }
         flush()

@@ -36,14 +36,12 @@ public struct VigilHTTPServer: Sendable {
     let deps: Dependencies
     let httpRequests: CounterFamily
     let httpDuration: HistogramFamily
-    let renderDuration: Gauge
     let ingestRequests: CounterFamily
 
     public init(_ deps: Dependencies) {
         self.deps = deps
         httpRequests = deps.registry.counter("vigil_http_requests_total", help: "HTTP requests served by the agent, by route and status code.", labelNames: ["route", "code"], cardinalityLimit: 200)
         httpDuration = deps.registry.histogram("vigil_http_request_duration_seconds", help: "Time to serve an HTTP request, by route.", labelNames: ["route"], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], cardinalityLimit: 50)
-        renderDuration = deps.registry.gauge("vigil_metrics_render_duration_seconds", help: "Duration of the last /metrics render, in seconds.").labels()
         ingestRequests = deps.registry.counter("vigil_ingest_requests_total", help: "Ingest requests by endpoint and outcome (accepted, partial, rejected, busy, too_large, unauthorized, bad_request).", labelNames: ["endpoint", "outcome"])
     }
 
@@ -84,7 +82,7 @@ public struct VigilHTTPServer: Sendable {
             headers[.contentEncoding] = "gzip"
         }
         headers[.vary] = "Accept, Accept-Encoding"
-        renderDuration.set(deps.monotonicSeconds() - start)
+        deps.registry.recordRenderDuration(seconds: deps.monotonicSeconds() - start)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 

@@ -15,6 +15,27 @@ struct AgentLifecycleTests {
         #expect(agent.child.stderr.contains("\"agent stopped\""))
     }
 
+    /// Every long-running part (file tailer, model monitor, local sink, server) must end on SIGTERM.
+    @Test func sigtermWithEveryServiceConfiguredExitsZero() throws {
+        let dir = try Harness.tempDirectory("vigil-all")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("app.log")
+        try "{\"message\":\"hello\"}\n".write(to: log, atomically: true, encoding: .utf8)
+        let config = """
+        sources:
+          - { type: http }
+          - { type: file, paths: ["\(log.path)"] }
+        models:
+          - { name: fraud, detectors: [adwin, ddm], window: 100 }
+        """
+        let agent = try AgentProcess(config: config, directory: dir)
+        let accepted = try Harness.http("POST", "\(agent.baseURL)/v1/predictions",
+                                        body: Data(#"{"model":"fraud","request_id":"r1","prediction":"1","score":0.9}"#.utf8))
+        #expect(accepted.status == 202)
+        agent.child.signal(SIGTERM)
+        #expect(agent.child.wait(seconds: 30) == 0, "stderr: \(agent.child.stderr.suffix(1500))")
+    }
+
     @Test func sigintAlsoShutsDownGracefully() throws {
         let agent = try AgentProcess()
         defer { try? FileManager.default.removeItem(at: agent.directory) }
