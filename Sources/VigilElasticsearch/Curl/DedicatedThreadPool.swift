@@ -29,6 +29,8 @@ public final class DedicatedThreadPool<Context>: Sendable {
             available.wait()
             return jobs.withLock { state in
                 let job = state.queue[state.head]
+                // Drop the slot's reference now: a finished job's closure holds its request (megabytes).
+                state.queue[state.head] = nil
                 state.head += 1
                 // Compact now and then so the array does not grow without bound.
                 if state.head > 1024, state.head * 2 > state.queue.count {
