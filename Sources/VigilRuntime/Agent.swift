@@ -81,9 +81,6 @@ public enum Agent {
         // so it shuts down last and flushes what the sources handed over.
         var logSearch: (any LogSearching)?
         if let es = config.sinks.elasticsearch {
-            if es.tls.insecureSkipVerify {
-                logger.warning("TLS certificate verification is off for Elasticsearch (sinks.elasticsearch.tls.insecure_skip_verify)", metadata: ["url": "\(Self.redactedURL(es.url))"])
-            }
             let shipper = try ElasticsearchShipper(configuration: es, spool: storage.spool, deadLetters: storage.deadLetters,
                                                    metrics: registry, logger: logger)
             readiness.markReady("sink.elasticsearch")
