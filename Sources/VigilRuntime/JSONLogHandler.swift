@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import VigilCore
 
 /// A swift-log handler that writes one JSON object per line to stderr:
 /// `{"ts":"2026-11-29T10:00:00.123Z","level":"info","logger":"vigil","msg":"agent started","listen":"127.0.0.1:9750"}`.
@@ -79,23 +80,8 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func appendString(_ s: String, to line: inout String) {
-        line += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            case "\r": line += "\\r"
-            case "\t": line += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    line += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    line.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        line += "\""
+        var out: [UInt8] = []
+        JSONString.appendQuoted(s.utf8, to: &out)
+        line += String(decoding: out, as: UTF8.self)
     }
 }

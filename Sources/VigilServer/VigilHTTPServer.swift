@@ -232,25 +232,12 @@ extension Substring {
     }
 }
 
-/// Minimal JSON string quoting for response bodies built by hand.
+/// JSON string quoting for response bodies built by hand.
 enum JSONText {
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        JSONString.appendQuoted(s.utf8, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
