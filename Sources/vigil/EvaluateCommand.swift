@@ -23,23 +23,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Current data (CSV or NDJSON).")
     var current: String
 
-    @Option(name: .customLong("label-column"), help: "Column with the true label.")
-    var labelColumn: String?
-
-    @Option(name: .customLong("prediction-column"), help: "Column with the predicted class or value.")
-    var predictionColumn: String?
-
-    @Option(name: .customLong("score-column"), help: "Column with the positive-class probability (binary).")
-    var scoreColumn: String?
-
-    @Option(name: .customLong("segment-column"), help: "Column whose values define fairness slices.")
-    var segmentColumn: String?
-
-    @Option(name: .customLong("ignore-column"), help: "A column that is not a feature (id, timestamp); repeatable.")
-    var ignoreColumns: [String] = []
-
-    @Option(name: .customLong("positive-class"), help: "The positive class of a binary classifier.")
-    var positiveClass = "1"
+    @OptionGroup var columns: ColumnRoleOptions
 
     @Option(help: "Output format: table, json or html.")
     var format: EvaluateRequest.OutputFormat = .table
@@ -69,8 +53,7 @@ struct EvaluateCommand: ParsableCommand {
     var progress: Bool?
 
     func run() throws {
-        let roles = DatasetRoles(labelColumn: labelColumn, predictionColumn: predictionColumn, scoreColumn: scoreColumn,
-                                 segmentColumn: segmentColumn, ignoredColumns: ignoreColumns, positiveClass: positiveClass)
+        let roles = columns.roles
         let request = EvaluateRequest(
             referencePath: reference, currentPath: current, roles: roles, format: format, outputPath: output,
             failOn: failOn, tolerance: tolerance, threshold: threshold, methods: methods,

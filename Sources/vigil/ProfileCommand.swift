@@ -28,23 +28,7 @@ struct ProfileCommand: ParsableCommand {
         @Option(help: "Where to write the profile JSON.")
         var out: String
 
-        @Option(name: .customLong("label-column"), help: "Column with the true label.")
-        var labelColumn: String?
-
-        @Option(name: .customLong("prediction-column"), help: "Column with the predicted class or value.")
-        var predictionColumn: String?
-
-        @Option(name: .customLong("score-column"), help: "Column with the positive-class probability (binary).")
-        var scoreColumn: String?
-
-        @Option(name: .customLong("segment-column"), help: "Column whose values define slices (not profiled as a feature).")
-        var segmentColumn: String?
-
-        @Option(name: .customLong("ignore-column"), help: "A column that is not a feature; repeatable.")
-        var ignoreColumns: [String] = []
-
-        @Option(name: .customLong("positive-class"), help: "The positive class of a binary classifier.")
-        var positiveClass = "1"
+        @OptionGroup var columns: ColumnRoleOptions
 
         @Option(help: "Quantile bins per numeric feature.")
         var bins = 10
@@ -58,8 +42,7 @@ struct ProfileCommand: ParsableCommand {
         }
 
         func run() throws {
-            let roles = DatasetRoles(labelColumn: labelColumn, predictionColumn: predictionColumn, scoreColumn: scoreColumn,
-                                     segmentColumn: segmentColumn, ignoredColumns: ignoreColumns, positiveClass: positiveClass)
+            let roles = columns.roles
             do {
                 let profile = try ProfileDriver.build(inputPath: input, model: model, roles: roles, bins: bins, topK: topK)
                 try ProfileDriver.write(profile, to: out)
