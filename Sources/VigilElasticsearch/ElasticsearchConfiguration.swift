@@ -57,7 +57,7 @@ public struct ElasticsearchConfiguration: Sendable, Equatable {
         public var maxEvents: Int
         /// How long a partial batch waits for more events.
         public var timeout: Duration
-        public init(maxBytes: Int = 5 << 20, maxEvents: Int = 5000, timeout: Duration = .seconds(1)) {
+        public init(maxBytes: Int = 5 << 20, maxEvents: Int = 1000, timeout: Duration = .seconds(1)) {
             self.maxBytes = maxBytes; self.maxEvents = maxEvents; self.timeout = timeout
         }
     }

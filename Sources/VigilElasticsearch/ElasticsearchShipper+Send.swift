@@ -15,10 +15,10 @@ extension ElasticsearchShipper {
             + credentialHeaders
 
         func deadLetter(_ position: Int, status: Int, reason: String) {
-            let record = batch.documents[position].record
+            let document = batch.documents[position]
             let code = Self.reasonCode(reason, status: status)
-            deadLetterEntries.append((position, DeadLetterInput(source: "elasticsearch", position: record.id, reason: code, detail: reason,
-                                                                statusCode: status, raw: record.body)))
+            deadLetterEntries.append((position, DeadLetterInput(source: "elasticsearch", position: document.id, reason: code, detail: reason,
+                                                                statusCode: status, raw: document.body)))
         }
 
         // Parts still to send, as positions in the batch; a split pushes two halves.

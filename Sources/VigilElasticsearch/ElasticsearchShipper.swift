@@ -64,10 +64,15 @@ public final class ElasticsearchShipper: Service, Sendable {
 
     // MARK: Run loop
 
-    /// A document taken from the spool: where it came from and its payload.
+    /// A document taken from the spool: its block (whose bytes it shares, uncopied) and its place there.
     struct Pending: Sendable {
         var blockID: Int64
-        var record: SpoolRecord
+        var bytes: [UInt8]
+        var entry: SpoolEntry
+
+        var id: String { String(decoding: bytes[entry.id], as: UTF8.self) }
+        var body: [UInt8] { Array(bytes[entry.body]) }
+        var bodyCount: Int { entry.body.count }
     }
 
     /// A request's documents and their encoding.
@@ -104,7 +109,10 @@ public final class ElasticsearchShipper: Service, Sendable {
         let clock = ContinuousClock()
         let tick = Duration.milliseconds(20)
         let maxEvents = configuration.batch.maxEvents
-        let refillBelow = maxEvents * (configuration.maxInFlight + 1)
+        // Read ahead one batch (by count and by bytes), so the next request is ready when a slot frees up
+        // while memory stays bounded by the batch settings rather than by how big the spool's blocks are.
+        let refillBelow = maxEvents
+        let refillBytes = configuration.batch.maxBytes
         var encoder = BulkEncoder(configuration: encoderConfiguration)
         var pending: [Pending] = []
         var pendingHead = 0
@@ -164,24 +172,26 @@ public final class ElasticsearchShipper: Service, Sendable {
                 }
 
                 // Refill from the spool.
-                if pending.count - pendingHead < refillBelow, spoolMayHaveMore, now >= nextReadAllowed {
+                if pending.count - pendingHead < refillBelow, pendingBytes < refillBytes, spoolMayHaveMore, now >= nextReadAllowed {
                     let spool = self.spool
                     let after = lastBlockID
+                    let budget = refillBytes - pendingBytes
+                    let wanted = refillBelow - (pending.count - pendingHead)
                     do {
-                        let blocks = try await io.run { _ in try spool.oldestBlocks(limit: 32, after: after) }
+                        let blocks = try await io.run { _ in try spool.oldestBlockViews(limit: 32, after: after, maxBytes: budget, maxEvents: wanted) }
                         readFailures = 0
-                        spoolMayHaveMore = blocks.count == 32
+                        spoolMayHaveMore = !blocks.isEmpty
                         if pendingHead > 4096 { pending.removeFirst(pendingHead); pendingHead = 0 }
                         for block in blocks {
                             lastBlockID = max(lastBlockID, block.blockID)
-                            guard !block.records.isEmpty else {
+                            guard !block.entries.isEmpty else {
                                 _ = try? await io.run { _ in try spool.complete(blockID: block.blockID) }
                                 continue
                             }
-                            remainingInBlock[block.blockID] = block.records.count
-                            for record in block.records {
-                                pending.append(Pending(blockID: block.blockID, record: record))
-                                pendingBytes += record.body.count
+                            remainingInBlock[block.blockID] = block.entries.count
+                            for entry in block.entries {
+                                pending.append(Pending(blockID: block.blockID, bytes: block.bytes, entry: entry))
+                                pendingBytes += entry.body.count
                             }
                         }
                         if !blocks.isEmpty, oldestPendingSince == nil { oldestPendingSince = now }
@@ -216,12 +226,14 @@ public final class ElasticsearchShipper: Service, Sendable {
                     while pendingHead < pending.count, documents.count < maxEvents, encoded.bytes.count < configuration.batch.maxBytes {
                         let item = pending[pendingHead]
                         // Stop before a document would push the request past max_bytes (a lone big one still goes).
-                        if !documents.isEmpty, encoded.bytes.count + item.record.body.count + 256 > configuration.batch.maxBytes { break }
-                        encoder.append(BulkDocument(id: item.record.id, timestampMillis: item.record.timestampMillis, body: item.record.body),
-                                       to: &encoded)
+                        if !documents.isEmpty, encoded.bytes.count + item.bodyCount + 256 > configuration.batch.maxBytes { break }
+                        item.bytes.withUnsafeBufferPointer { block in
+                            encoder.append(id: UnsafeBufferPointer(rebasing: block[item.entry.id]), timestampMillis: item.entry.timestampMillis,
+                                           body: UnsafeBufferPointer(rebasing: block[item.entry.body]), to: &encoded)
+                        }
                         documents.append(item)
                         pendingHead += 1
-                        pendingBytes -= item.record.body.count
+                        pendingBytes -= item.bodyCount
                     }
                     oldestPendingSince = pending.count > pendingHead ? now : nil
                     let batch = Batch(documents: documents, encoded: encoded)

@@ -27,20 +27,20 @@ public enum Gzip {
 
         // deflateBound gives an upper limit, so one call with Z_FINISH always completes.
         let bound = Int(deflateBound(&stream, uLong(bytes.count)))
-        var output = [UInt8](repeating: 0, count: bound)
-        let produced: Int = bytes.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { out in
+        // Not zero-filled: deflate writes every byte it reports.
+        let output = [UInt8](unsafeUninitializedCapacity: bound) { out, initialized in
+            bytes.withUnsafeBufferPointer { input in
                 stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
                 stream.avail_in = uInt(input.count)
                 stream.next_out = out.baseAddress
                 stream.avail_out = uInt(out.count)
                 let status = deflate(&stream, Z_FINISH)
                 precondition(status == Z_STREAM_END, "deflate did not finish: \(status)")
-                return out.count - Int(stream.avail_out)
+                initialized = out.count - Int(stream.avail_out)
             }
         }
-        output.removeSubrange(produced...)
-        return output
+        // Log batches compress to a fraction of the bound: keep an exact-size copy, not the bound's capacity.
+        return output.count < bound / 2 ? Array(output) : output
     }
 
     /// Decompresses gzip data (one or more concatenated members).

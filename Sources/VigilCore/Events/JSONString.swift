@@ -96,6 +96,11 @@ public enum JSONString {
     /// Appends the escaped content of a string (without quotes): `"`, `\` and control characters are escaped.
     /// The input must be valid UTF-8 (it is copied byte for byte otherwise).
     public static func appendEscaped<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
+        // Common case: nothing to escape, so copy in one go instead of byte by byte.
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out.append(contentsOf: bytes)
+            return
+        }
         for b in bytes {
             switch b {
             case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)

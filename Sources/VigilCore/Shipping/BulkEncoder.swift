@@ -93,8 +93,14 @@ public struct BulkEncoder: Sendable {
     public let configuration: BulkEncoderConfiguration
     private var cachedDay: Int64 = .min
     private var cachedActionPrefix: [UInt8] = []
-    private let staticFields: [UInt8]   // event.dataset, ecs.version (always the same bytes)
+    private let staticFields: [UInt8]   // event.dataset (always the same bytes)
+    private let ecsVersionField: [UInt8]
     private let hostField: [UInt8]?
+    /// The index pattern has an hour field, so the action prefix cannot be cached per day.
+    private let hourly: Bool
+    // Scratch reused by every document, so encoding allocates nothing per event.
+    private var members: [JSONObjectScanner.Member] = []
+    private var renames: [(key: Range<Int>, root: Int)] = []
 
     public init(configuration: BulkEncoderConfiguration) {
         self.configuration = configuration
@@ -102,6 +108,10 @@ public struct BulkEncoder: Sendable {
         Self.appendLiteral("\"event.dataset\":", to: &fields)
         Self.appendJSONString(configuration.dataset, to: &fields)
         staticFields = fields
+        var version: [UInt8] = []
+        Self.appendLiteral("\"ecs.version\":", to: &version)
+        Self.appendJSONString(configuration.ecsVersion, to: &version)
+        ecsVersionField = version
         if let host = configuration.hostName {
             var h: [UInt8] = []
             Self.appendLiteral("\"host.name\":", to: &h)
@@ -110,6 +120,7 @@ public struct BulkEncoder: Sendable {
         } else {
             hostField = nil
         }
+        if case let .index(pattern) = configuration.target { hourly = pattern.contains("%H") } else { hourly = false }
     }
 
     /// The index (or data stream) an event at `timestampMillis` goes to.
@@ -122,138 +133,150 @@ public struct BulkEncoder: Sendable {
 
     /// Appends one item (action line and document line) to `batch`.
     public mutating func append(_ document: BulkDocument, to batch: inout EncodedBatch) {
-        let prefix = actionPrefix(timestampMillis: document.timestampMillis)
-        let ecsVersion = configuration.ecsVersion
-        let staticFields = self.staticFields
-        let hostField = self.hostField
+        var id = document.id
+        id.withUTF8 { id in
+            document.body.withUnsafeBufferPointer { body in
+                append(id: id, timestampMillis: document.timestampMillis, body: body, to: &batch)
+            }
+        }
+    }
+
+    /// Appends one item from raw bytes (the shipper passes slices of spool blocks, without copying them).
+    public mutating func append(id: UnsafeBufferPointer<UInt8>, timestampMillis: Int64, body: UnsafeBufferPointer<UInt8>,
+                                to batch: inout EncodedBatch) {
+        updateActionPrefix(timestampMillis: timestampMillis)
         batch.append { out in
-            out.append(contentsOf: prefix)
-            Self.appendJSONString(document.id, to: &out)
+            out.append(contentsOf: cachedActionPrefix)
+            JSONString.appendQuoted(id, to: &out)
             Self.appendLiteral("}}\n", to: &out)
-            Self.appendDocument(document, ecsVersion: ecsVersion, staticFields: staticFields, hostField: hostField, to: &out)
+            appendDocument(body, timestampMillis: timestampMillis, to: &out)
             out.append(0x0A)
         }
     }
 
     /// `{"create":{"_index":"<name>","_id":` — cached per UTC day, as the index changes at most daily
     /// for the default pattern (hourly patterns just miss the cache more often).
-    private mutating func actionPrefix(timestampMillis: Int64) -> [UInt8] {
+    private mutating func updateActionPrefix(timestampMillis: Int64) {
         let day = CivilTime.floorDivide(timestampMillis, 86_400_000).quotient
-        let hourly: Bool
-        if case let .index(pattern) = configuration.target { hourly = pattern.contains("%H") } else { hourly = false }
-        if day == cachedDay, !hourly { return cachedActionPrefix }
+        if day == cachedDay, !hourly { return }
         var prefix: [UInt8] = []
         Self.appendLiteral("{\"create\":{\"_index\":", to: &prefix)
         Self.appendJSONString(indexName(timestampMillis: timestampMillis), to: &prefix)
         Self.appendLiteral(",\"_id\":", to: &prefix)
         cachedDay = day
         cachedActionPrefix = prefix
-        return prefix
     }
 
-    private static let renames: [(root: [UInt8], target: String)] = [
-        (Array("service".utf8), "service.name"), (Array("host".utf8), "host.name"),
-        (Array("log".utf8), "log.original"), (Array("event".utf8), "event.original"), (Array("ecs".utf8), "ecs.original"),
+    /// The ECS object roots that a scalar member of that name is renamed away from, by bit:
+    /// 1 `service`, 2 `host`, 4 `log`, 8 `event`, 16 `ecs`.
+    private static let renameTargets: [(root: String, target: String)] = [
+        ("service", "service.name"), ("host", "host.name"), ("log", "log.original"), ("event", "event.original"), ("ecs", "ecs.original"),
     ]
 
-    private static func appendDocument(_ document: BulkDocument, ecsVersion: String, staticFields: [UInt8], hostField: [UInt8]?,
-                                       to out: inout [UInt8]) {
-        document.body.withUnsafeBufferPointer { body in
-            guard let scanned = JSONObjectScanner.scan(body) else {
-                // Not an object: keep the text as the message rather than lose the event.
-                appendLiteral("{\"@timestamp\":\"", to: &out)
-                CivilTime(millisecondsSinceEpoch: document.timestampMillis).appendRFC3339(to: &out)
-                appendLiteral("\",\"message\":", to: &out)
-                appendJSONString(String(decoding: body, as: UTF8.self), to: &out)
-                out.append(UInt8(ascii: ","))
-                out.append(contentsOf: staticFields)
-                appendLiteral(",\"ecs.version\":", to: &out)
-                appendJSONString(ecsVersion, to: &out)
-                if let hostField { out.append(UInt8(ascii: ",")); out.append(contentsOf: hostField) }
-                out.append(UInt8(ascii: "}"))
-                return
-            }
-            func keyIs(_ member: JSONObjectScanner.Member, _ name: StaticString) -> Bool {
-                let length = name.utf8CodeUnitCount
-                guard member.key.count == length + 2 else { return false }
-                let p = name.utf8Start
-                for k in 0..<length where body[member.key.lowerBound + 1 + k] != p[k] { return false }
-                return true
-            }
-            var hasTimestamp = false, hasMessage = false, msgValue: Range<Int>?, levelValue: Range<Int>?
-            // One bit per ECS root (1 service, 2 host, 4 log, 8 event, 16 ecs): the dotted field we would add
-            // exists, or the root is an object (which may hold it) or a scalar renamed to that very field.
-            var dotted: UInt8 = 0, roots: UInt8 = 0
-            var renamesToApply: [(key: Range<Int>, target: String)] = []
-            let existingDotted: (StaticString) -> Bool = { name in scanned.members.contains { keyIs($0, name) } }
-            for member in scanned.members {
-                if keyIs(member, "@timestamp") { hasTimestamp = true }
-                else if keyIs(member, "message") { hasMessage = true }
-                else if keyIs(member, "msg"), member.valueStart == UInt8(ascii: "\"") { msgValue = member.value }
-                else if keyIs(member, "level"), member.valueStart == UInt8(ascii: "\"") { levelValue = member.value }
-                else if keyIs(member, "log.level") { dotted |= 4 }
-                else if keyIs(member, "service.name") { dotted |= 1 }
-                else if keyIs(member, "host.name") { dotted |= 2 }
-                else if keyIs(member, "event.dataset") { dotted |= 8 }
-                else if keyIs(member, "ecs.version") { dotted |= 16 }
-                for (bit, rename) in renames.enumerated() where member.key.count == rename.root.count + 2 {
-                    guard body[member.key.lowerBound + 1..<member.key.upperBound - 1].elementsEqual(rename.root) else { continue }
-                    if member.valueStart == UInt8(ascii: "{") || bit < 2 { roots |= 1 << UInt8(bit) }
-                    if member.valueStart != UInt8(ascii: "{") {
-                        // A scalar root: renamed, so `service`/`host` values become the ECS field itself.
-                        let alreadyThere: Bool
-                        switch bit {
-                        case 0: alreadyThere = existingDotted("service.name")
-                        case 1: alreadyThere = existingDotted("host.name")
-                        case 2: alreadyThere = existingDotted("log.original")
-                        case 3: alreadyThere = existingDotted("event.original")
-                        default: alreadyThere = existingDotted("ecs.original")
-                        }
-                        renamesToApply.append((member.key, alreadyThere ? "vigil.original_" + String(decoding: rename.root, as: UTF8.self) : rename.target))
-                    }
-                }
-            }
-
-            let blockedRoots = dotted | roots
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            func separator(_ out: inout [UInt8]) { if first { first = false } else { out.append(UInt8(ascii: ",")) } }
-            if !hasTimestamp {
-                separator(&out)
-                appendLiteral("\"@timestamp\":\"", to: &out)
-                CivilTime(millisecondsSinceEpoch: document.timestampMillis).appendRFC3339(to: &out)
-                out.append(UInt8(ascii: "\""))
-            }
-            if !hasMessage, let msgValue {
-                separator(&out); appendLiteral("\"message\":", to: &out); out.append(contentsOf: body[msgValue])
-            }
-            if let levelValue, blockedRoots & 4 == 0 {
-                separator(&out); appendLiteral("\"log.level\":", to: &out); out.append(contentsOf: body[levelValue])
-            }
-            if blockedRoots & 8 == 0 { separator(&out); out.append(contentsOf: staticFields) }
-            if blockedRoots & 16 == 0 {
-                separator(&out); appendLiteral("\"ecs.version\":", to: &out); appendJSONString(ecsVersion, to: &out)
-            }
-            if let hostField, blockedRoots & 2 == 0 { separator(&out); out.append(contentsOf: hostField) }
-
-            // The original members, verbatim except for renamed keys and raw newlines.
-            guard !scanned.members.isEmpty else { out.append(UInt8(ascii: "}")); return }
-            separator(&out)
-            var cursor = scanned.members[0].key.lowerBound
-            for rename in renamesToApply {
-                appendSanitised(body[cursor..<rename.key.lowerBound], to: &out)
-                appendJSONString(rename.target, to: &out)
-                cursor = rename.key.upperBound
-            }
-            appendSanitised(body[cursor...scanned.close], to: &out)
-        }
+    @inline(__always)
+    private static func equals(_ body: UnsafeBufferPointer<UInt8>, _ at: Int, _ name: StaticString) -> Bool {
+        let p = name.utf8Start
+        for k in 0..<name.utf8CodeUnitCount where body[at + k] != p[k] { return false }
+        return true
     }
 
-    private static func appendSanitised(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, to out: inout [UInt8]) {
+    private mutating func appendDocument(_ body: UnsafeBufferPointer<UInt8>, timestampMillis: Int64, to out: inout [UInt8]) {
+        guard let shape = JSONObjectScanner.scan(body, into: &members) else {
+            // Not an object: keep the text as the message rather than lose the event.
+            Self.appendLiteral("{\"@timestamp\":\"", to: &out)
+            CivilTime(millisecondsSinceEpoch: timestampMillis).appendRFC3339(to: &out)
+            Self.appendLiteral("\",\"message\":", to: &out)
+            Self.appendJSONString(String(decoding: body, as: UTF8.self), to: &out)
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: staticFields)
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: ecsVersionField)
+            if let hostField { out.append(UInt8(ascii: ",")); out.append(contentsOf: hostField) }
+            out.append(UInt8(ascii: "}"))
+            return
+        }
+        var hasTimestamp = false, hasMessage = false, msgValue: Range<Int>?, levelValue: Range<Int>?
+        // One bit per ECS root (1 service, 2 host, 4 log, 8 event, 16 ecs): the dotted field we would add
+        // exists, or the root is an object (which may hold it) or a scalar renamed to that very field.
+        var dotted: UInt8 = 0, roots: UInt8 = 0
+        renames.removeAll(keepingCapacity: true)
+        for member in members {
+            let at = member.key.lowerBound + 1
+            var root = -1
+            // Keys are compared by length first: most members match none of these names.
+            switch member.key.count - 2 {
+            case 3:
+                if Self.equals(body, at, "msg") { if member.valueStart == UInt8(ascii: "\"") { msgValue = member.value } }
+                else if Self.equals(body, at, "log") { root = 2 }
+                else if Self.equals(body, at, "ecs") { root = 4 }
+            case 4:
+                if Self.equals(body, at, "host") { root = 1 }
+            case 5:
+                if Self.equals(body, at, "level") { if member.valueStart == UInt8(ascii: "\"") { levelValue = member.value } }
+                else if Self.equals(body, at, "event") { root = 3 }
+            case 7:
+                if Self.equals(body, at, "message") { hasMessage = true }
+                else if Self.equals(body, at, "service") { root = 0 }
+            case 9:
+                if Self.equals(body, at, "log.level") { dotted |= 4 }
+                else if Self.equals(body, at, "host.name") { dotted |= 2 }
+            case 10:
+                if Self.equals(body, at, "@timestamp") { hasTimestamp = true }
+            case 11:
+                if Self.equals(body, at, "ecs.version") { dotted |= 16 }
+            case 12:
+                if Self.equals(body, at, "service.name") { dotted |= 1 }
+            case 13:
+                if Self.equals(body, at, "event.dataset") { dotted |= 8 }
+            default:
+                break
+            }
+            guard root >= 0 else { continue }
+            let isObject = member.valueStart == UInt8(ascii: "{")
+            if isObject || root < 2 { roots |= 1 << UInt8(root) }
+            // A scalar root: renamed, so `service`/`host` values become the ECS field itself.
+            if !isObject { renames.append((member.key, root)) }
+        }
+
+        let blockedRoots = dotted | roots
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        func separator(_ out: inout [UInt8]) { if first { first = false } else { out.append(UInt8(ascii: ",")) } }
+        if !hasTimestamp {
+            separator(&out)
+            Self.appendLiteral("\"@timestamp\":\"", to: &out)
+            CivilTime(millisecondsSinceEpoch: timestampMillis).appendRFC3339(to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        if !hasMessage, let msgValue {
+            separator(&out); Self.appendLiteral("\"message\":", to: &out); out.append(contentsOf: UnsafeBufferPointer(rebasing: body[msgValue]))
+        }
+        if let levelValue, blockedRoots & 4 == 0 {
+            separator(&out); Self.appendLiteral("\"log.level\":", to: &out); out.append(contentsOf: UnsafeBufferPointer(rebasing: body[levelValue]))
+        }
+        if blockedRoots & 8 == 0 { separator(&out); out.append(contentsOf: staticFields) }
+        if blockedRoots & 16 == 0 { separator(&out); out.append(contentsOf: ecsVersionField) }
+        if let hostField, blockedRoots & 2 == 0 { separator(&out); out.append(contentsOf: hostField) }
+
+        // The original members, verbatim except for renamed keys and raw newlines.
+        guard let firstMember = members.first else { out.append(UInt8(ascii: "}")); return }
+        separator(&out)
         let start = out.count
-        out.append(contentsOf: bytes)
+        var cursor = firstMember.key.lowerBound
+        for rename in renames {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: body[cursor..<rename.key.lowerBound]))
+            let names = Self.renameTargets[rename.root]
+            // Renamed aside when the document already has the target field (rare, so a second look is fine).
+            let taken = members.contains { member in
+                member.key.count == names.target.utf8.count + 2
+                    && body[member.key.lowerBound + 1..<member.key.upperBound - 1].elementsEqual(names.target.utf8)
+            }
+            Self.appendJSONString(taken ? "vigil.original_" + names.root : names.target, to: &out)
+            cursor = rename.key.upperBound
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: body[cursor...shape.close]))
         // Rare: only a pretty-printed object has raw newlines; inside strings they would be invalid JSON.
-        if bytes.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+        if shape.hasControlBytes {
             for k in start..<out.count where out[k] == 0x0A || out[k] == 0x0D { out[k] = 0x20 }
         }
     }

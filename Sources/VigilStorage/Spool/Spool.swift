@@ -186,38 +186,84 @@ public final class Spool: Sendable {
 
     /// The oldest blocks (after block id `after`, when given), with their undelivered records.
     public func oldestBlocks(limit: Int, after: Int64? = nil) throws -> [SpoolBlock] {
+        try readBlocks(limit: limit, after: after, maxBytes: nil, maxEvents: .max).map { block in
+            let bytes = try block.data.get()
+            let decoded = try Self.decoding(block.id) {
+                try bytes.withUnsafeBytes { buffer in try SpoolBlockCodec.decode(buffer, skip: { block.delivered?.contains($0) ?? false }) }
+            }
+            return SpoolBlock(blockID: block.id, records: decoded.records, indices: decoded.indices, appendedAtMillis: block.appendedAtMillis)
+        }
+    }
+
+    /// Like ``oldestBlocks(limit:after:)`` but without copying records out of the blocks, and stopping once
+    /// the blocks read hold `maxBytes` bytes or `maxEvents` undelivered events (at least one block is
+    /// returned when there is one).
+    public func oldestBlockViews(limit: Int, after: Int64? = nil, maxBytes: Int, maxEvents: Int = .max) throws -> [SpoolBlockView] {
+        try readBlocks(limit: limit, after: after, maxBytes: maxBytes, maxEvents: maxEvents).map { block in
+            let bytes = try block.data.get()
+            let entries = try Self.decoding(block.id) {
+                try bytes.withUnsafeBytes { buffer in try SpoolBlockCodec.entries(buffer, skip: { block.delivered?.contains($0) ?? false }) }
+            }
+            return SpoolBlockView(blockID: block.id, appendedAtMillis: block.appendedAtMillis, bytes: bytes, entries: entries)
+        }
+    }
+
+    private static func decoding<T>(_ blockID: Int64, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as SpoolBlockCodec.DecodeError {
+            throw SpoolCorruptBlockError(blockID: blockID, reason: error.reason)
+        }
+    }
+
+    /// Reads blocks' bytes under the locks; decoding happens outside them, so appends do not wait for it.
+    /// A block that cannot be read or decoded throws ``SpoolCorruptBlockError`` when it is mapped.
+    private func readBlocks(limit: Int, after: Int64?, maxBytes: Int?, maxEvents: Int) throws -> [CheckedBlock] {
         let database = database
-        // Read the bytes under the locks, decode outside them, so appends do not wait for decoding.
         let raw = try segments.withLock { segments throws -> [RawBlock] in
             try database.sqlite.withConnection { conn in
-                try conn.query("""
-                    SELECT id, appended_at_ms, delivered, data, segment, segment_offset, bytes FROM spool_blocks
+                var total = 0
+                var events = 0
+                var blocks: [RawBlock] = []
+                let rows = try conn.query("""
+                    SELECT id, appended_at_ms, delivered, segment, segment_offset, bytes, pending_count FROM spool_blocks
                     WHERE id > ? ORDER BY id LIMIT ?
                     """, [.integer(after ?? 0), .integer(Int64(max(0, limit)))]) { row in
+                    (id: row.int64(0), appended: row.int64(1), delivered: row.isNull(2) ? nil : DeliveredBitmap(bytes: row.blob(2)),
+                     segment: row.optionalInt64(3), offset: row.int64(4), size: row.int(5), pending: row.int(6))
+                }
+                for row in rows {
+                    if !blocks.isEmpty, total + row.size > maxBytes ?? .max || events >= maxEvents { break }
+                    total += row.size
+                    events += row.pending
                     let data: Result<[UInt8], SpoolIOError>
-                    if let segment = row.optionalInt64(4) {
-                        do { data = .success(try segments.read(segment: segment, offset: row.int64(5), length: row.int(6))) }
+                    if let segment = row.segment {
+                        do { data = .success(try segments.read(segment: segment, offset: row.offset, length: row.size)) }
                         catch let error as SpoolIOError { data = .failure(error) }
                     } else {
-                        data = .success(row.blob(3))
+                        // Rows written before segment files kept the block inline.
+                        data = .success(try conn.queryFirst("SELECT data FROM spool_blocks WHERE id = ?", [.integer(row.id)]) { $0.blob(0) } ?? [])
                     }
-                    return RawBlock(id: row.int64(0), appendedAtMillis: row.int64(1),
-                                    delivered: row.isNull(2) ? nil : DeliveredBitmap(bytes: row.blob(2)), data: data)
+                    blocks.append(RawBlock(id: row.id, appendedAtMillis: row.appended, delivered: row.delivered, data: data))
                 }
+                return blocks
             }
         }
-        return try raw.map { block in
-            do {
-                let bytes = try block.data.get()
-                let decoded = try bytes.withUnsafeBytes { buffer in
-                    try SpoolBlockCodec.decode(buffer, skip: { block.delivered?.contains($0) ?? false })
-                }
-                return SpoolBlock(blockID: block.id, records: decoded.records, indices: decoded.indices, appendedAtMillis: block.appendedAtMillis)
-            } catch let error as SpoolBlockCodec.DecodeError {
-                throw SpoolCorruptBlockError(blockID: block.id, reason: error.reason)
-            } catch let error as SpoolIOError {
-                throw SpoolCorruptBlockError(blockID: block.id, reason: error.description)
-            }
+        return raw.map { CheckedBlock(raw: $0) }
+    }
+
+    /// A block read from storage whose failures become ``SpoolCorruptBlockError`` naming it.
+    private struct CheckedBlock {
+        var raw: RawBlock
+        var id: Int64 { raw.id }
+        var appendedAtMillis: Int64 { raw.appendedAtMillis }
+        var delivered: DeliveredBitmap? { raw.delivered }
+        var data: CheckedData { CheckedData(id: raw.id, result: raw.data) }
+    }
+
+    private struct CheckedData {
+        var id: Int64
+        var result: Result<[UInt8], SpoolIOError>
+        func get() throws -> [UInt8] {
+            do { return try result.get() } catch { throw SpoolCorruptBlockError(blockID: id, reason: error.description) }
         }
     }
 

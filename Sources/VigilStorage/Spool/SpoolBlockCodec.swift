@@ -56,11 +56,26 @@ enum SpoolBlockCodec {
 
     /// Decodes the records of a block; `skip(i)` true leaves record `i` out (already delivered).
     static func decode(_ bytes: UnsafeRawBufferPointer, skip: (Int) -> Bool = { _ in false }) throws -> (records: [SpoolRecord], indices: [Int]) {
+        let entries = try entries(bytes, skip: skip)
+        var records: [SpoolRecord] = []
+        records.reserveCapacity(entries.count)
+        for entry in entries {
+            records.append(SpoolRecord(
+                id: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[entry.id]), as: UTF8.self),
+                kind: entry.kind,
+                timestampMillis: entry.timestampMillis,
+                source: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[entry.source]), as: UTF8.self),
+                body: [UInt8](UnsafeRawBufferPointer(rebasing: bytes[entry.body]))))
+        }
+        return (records, entries.map(\.index))
+    }
+
+    /// Where each record of a block sits, without copying anything; `skip(i)` true leaves record `i` out.
+    static func entries(_ bytes: UnsafeRawBufferPointer, skip: (Int) -> Bool = { _ in false }) throws -> [SpoolEntry] {
         guard let first = bytes.first else { throw DecodeError(reason: "empty block") }
         guard first == version else { throw DecodeError(reason: "unknown block version \(first)") }
         var at = 1
-        var records: [SpoolRecord] = []
-        var indices: [Int] = []
+        var entries: [SpoolEntry] = []
         var index = 0
         func take<T: FixedWidthInteger>(_: T.Type) throws -> T {
             guard bytes.count - at >= MemoryLayout<T>.size else { throw DecodeError(reason: "truncated at byte \(at)") }
@@ -68,12 +83,11 @@ enum SpoolBlockCodec {
             at += MemoryLayout<T>.size
             return value
         }
-        func slice() throws -> UnsafeRawBufferPointer {
+        func slice() throws -> Range<Int> {
             let length = Int(try take(UInt32.self))
             guard bytes.count - at >= length else { throw DecodeError(reason: "length \(length) past the end at byte \(at)") }
-            let part = UnsafeRawBufferPointer(rebasing: bytes[at ..< at + length])
-            at += length
-            return part
+            defer { at += length }
+            return at ..< at + length
         }
         while at < bytes.count {
             let kind = try take(UInt8.self)
@@ -82,17 +96,11 @@ enum SpoolBlockCodec {
             let source = try slice()
             let body = try slice()
             if !skip(index) {
-                records.append(SpoolRecord(
-                    id: String(decoding: id, as: UTF8.self),
-                    kind: kind,
-                    timestampMillis: timestamp,
-                    source: String(decoding: source, as: UTF8.self),
-                    body: [UInt8](body)))
-                indices.append(index)
+                entries.append(SpoolEntry(index: index, kind: kind, timestampMillis: timestamp, id: id, source: source, body: body))
             }
             index += 1
         }
-        return (records, indices)
+        return entries
     }
 }
 

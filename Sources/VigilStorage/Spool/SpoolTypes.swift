@@ -60,6 +60,35 @@ public struct SpoolBlock: Sendable, Hashable {
     }
 }
 
+/// Where one record sits in a block's bytes (see ``SpoolBlockView``).
+public struct SpoolEntry: Sendable, Hashable {
+    /// Its position in the block as appended (for ``Spool/markDelivered(blockID:indices:)``).
+    public var index: Int
+    /// `EventKind.rawValue`.
+    public var kind: UInt8
+    public var timestampMillis: Int64
+    /// Byte ranges in ``SpoolBlockView/bytes``.
+    public var id: Range<Int>
+    public var source: Range<Int>
+    public var body: Range<Int>
+}
+
+/// A block's bytes as stored, with the places of its undelivered records: what a reader that only
+/// copies the bytes on (the shipper) uses instead of ``SpoolBlock``, to avoid a copy per event.
+public struct SpoolBlockView: Sendable {
+    public var blockID: Int64
+    public var appendedAtMillis: Int64
+    public var bytes: [UInt8]
+    public var entries: [SpoolEntry]
+    /// The block's size as stored (what `max_bytes` counts).
+    public var size: Int { bytes.count }
+
+    /// A record's `_id` as text.
+    public func id(_ entry: SpoolEntry) -> String { String(decoding: bytes[entry.id], as: UTF8.self) }
+    /// A copy of a record's body.
+    public func body(_ entry: SpoolEntry) -> [UInt8] { Array(bytes[entry.body]) }
+}
+
 /// What the spool holds now (for `vigil_spool_*` gauges and back-pressure decisions).
 public struct SpoolStats: Sendable, Equatable {
     /// Encoded bytes of the blocks in the spool (what `max_bytes` bounds).
