@@ -25,7 +25,8 @@ public enum EventKind: UInt8, Sendable, Hashable, CaseIterable {
 /// One accepted input line: a JSON object, classified, timestamped and redacted.
 ///
 /// `body` is the original line when redaction changed nothing (no re-serialisation), otherwise the
-/// line with only the affected values rewritten.
+/// line with only the affected values rewritten. `service`, `level` and `message` are decoded from the
+/// body only when asked for (the pipeline records where they are), so the hot path builds no strings.
 public struct Event: Sendable {
     /// Deterministic document id (`_id`), so a re-read after a crash cannot index the line twice.
     public var id: String
@@ -35,20 +36,35 @@ public struct Event: Sendable {
     /// The source that produced the line: `file`, `http`, `stdin`, ...
     public var source: String
     /// The JSON object, after redaction.
-    public var body: [UInt8]
-    public var service: String?
-    public var level: String?
-    public var message: String?
+    public var body: [UInt8] {
+        didSet { fields = Fields() }   // spans pointed into the old bytes
+    }
+    /// Where the configured service, level and message fields' values are in `body`.
+    struct Fields: Sendable {
+        var service = JSONValueSpan.absent
+        var level = JSONValueSpan.absent
+        var message = JSONValueSpan.absent
+    }
+    var fields: Fields
 
-    public init(id: String, kind: EventKind, timestampMillis: Int64, source: String, body: [UInt8],
-                service: String? = nil, level: String? = nil, message: String? = nil) {
+    public var service: String? { text(fields.service) }
+    public var level: String? { text(fields.level) }
+    public var message: String? { text(fields.message) }
+
+    public init(id: String, kind: EventKind, timestampMillis: Int64, source: String, body: [UInt8]) {
+        self.init(id: id, kind: kind, timestampMillis: timestampMillis, source: source, body: body, fields: Fields())
+    }
+
+    init(id: String, kind: EventKind, timestampMillis: Int64, source: String, body: [UInt8], fields: Fields) {
         self.id = id
         self.kind = kind
         self.timestampMillis = timestampMillis
         self.source = source
         self.body = body
-        self.service = service
-        self.level = level
-        self.message = message
+        self.fields = fields
+    }
+
+    private func text(_ span: JSONValueSpan) -> String? {
+        body.withUnsafeBufferPointer { EventPipeline.optionalText(span, $0) }
     }
 }

@@ -34,8 +34,10 @@ public enum PipelineResult: Sendable {
 ///
 /// Invariants:
 /// - Every line increments `vigil_events_received_total{source}` once; a rejected line also increments
-///   `vigil_events_rejected_total{source,reason}` once; a line the source cut also increments
-///   `vigil_lines_truncated_total{source}` (and is rejected as `too_large`).
+///   `vigil_events_rejected_total{source,reason}` once; a line the source cut at `max_line_bytes` increments
+///   `vigil_lines_truncated_total{source}` and becomes an event whose message is the text read, marked
+///   `"vigil.truncated": true`. A line handed over whole but longer than `max_line_bytes` (HTTP ingest) is
+///   rejected as `too_large`.
 /// - An accepted event's `body` is the input bytes unless redaction changed something.
 /// - Metrics derived from logs see the redacted values.
 ///
@@ -114,7 +116,7 @@ public struct EventPipeline: Sendable {
             "vigil_events_rejected_total", help: "Lines rejected by the event pipeline, by source and reason.",
             labelNames: ["source", "reason"])
         truncatedFamily = registry.counter(
-            "vigil_lines_truncated_total", help: "Lines cut at max_line_bytes by their source (rejected as too_large).",
+            "vigil_lines_truncated_total", help: "Lines cut at max_line_bytes by their source, delivered as text marked vigil.truncated.",
             labelNames: ["source"])
     }
 
@@ -133,12 +135,33 @@ public struct EventPipeline: Sendable {
         }
         received!.increment(by: 1)
         if context.truncated {
+            // The source cut the line at max_line_bytes: what was read is kept (as text, since a cut JSON
+            // line is no longer an object) and marked, rather than lost; it is redacted like any other value.
             truncated!.increment(by: 1)
-            return reject(.tooLarge, "line longer than max_line_bytes (\(configuration.maxLineBytes)); cut at \(line.count) bytes")
+            let wrapped = Self.wrapTruncated(line, messageField: configuration.fields.message)
+            return wrapped.withUnsafeBytes { parse($0, context: context) }
         }
         if line.count > configuration.maxLineBytes {
             return reject(.tooLarge, "line of \(line.count) bytes is longer than max_line_bytes (\(configuration.maxLineBytes))")
         }
+        return parse(line, context: context)
+    }
+
+    /// `{"<message field>":"<the cut bytes as text>","vigil.truncated":true}`; invalid UTF-8 (a sequence cut
+    /// in half, binary data) becomes U+FFFD.
+    static func wrapTruncated(_ line: UnsafeRawBufferPointer, messageField: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(line.count + messageField.utf8.count + 48)
+        out.append(UInt8(ascii: "{"))
+        JSONString.appendQuoted(messageField.utf8, to: &out)
+        out.append(UInt8(ascii: ":"))
+        JSONString.appendQuoted(String(decoding: line, as: UTF8.self).utf8, to: &out)
+        out.append(contentsOf: Array(#","vigil.truncated":true}"#.utf8))
+        return out
+    }
+
+    /// Scan → redact → classify for a line that is within the size limit (or already wrapped).
+    private mutating func parse(_ line: UnsafeRawBufferPointer, context: LineContext) -> PipelineResult {
         if let error = scanner.scan(line) {
             return reject(error.reason, error.message)
         }
@@ -190,9 +213,7 @@ public struct EventPipeline: Sendable {
         return .accepted(Event(
             id: id, kind: kind, timestampMillis: timestamp, source: context.source,
             body: body ?? Array(bytes),
-            service: Self.optionalText(slots[serviceSlot], bytes),
-            level: Self.optionalText(slots[levelSlot], bytes),
-            message: Self.optionalText(slots[messageSlot], bytes)))
+            fields: Event.Fields(service: slots[serviceSlot], level: slots[levelSlot], message: slots[messageSlot])))
     }
 
     @inline(__always)

@@ -18,15 +18,11 @@ public struct JSONKeyTable: Sendable {
         public var drop: Bool
     }
 
-    private var names: [UInt8] = []
-    private var nameStarts: [Int] = []
-    private var nameLengths: [Int] = []
-    public private(set) var entries: [Entry] = []
-    private var buckets: [Int] = []
-    private var mask: Int = 0
-
+    /// Every entry, by entry index.
+    public let entries: [Entry]
     /// The number of slots (top-level names to extract).
-    public private(set) var slotCount: Int = 0
+    public let slotCount: Int
+    private let storage: Storage
 
     /// Creates a table.
     /// - Parameters:
@@ -34,6 +30,10 @@ public struct JSONKeyTable: Sendable {
     ///     Duplicate names share the first slot index.
     ///   - fields: names with a field rule (index = position in this array) and whether it drops the member.
     public init(slots: [String], fields: [(name: String, drop: Bool)] = []) {
+        var names: [UInt8] = []
+        var nameStarts: [Int] = []
+        var nameLengths: [Int] = []
+        var entries: [Entry] = []
         var byName: [String: Int] = [:]
         func entryIndex(_ name: String) -> Int {
             if let index = byName[name] { return index }
@@ -59,17 +59,74 @@ public struct JSONKeyTable: Sendable {
         }
         var size = 8
         while size < entries.count * 3 { size <<= 1 }
-        mask = size - 1
-        buckets = [Int](repeating: -1, count: size)
+        var buckets = [Int](repeating: -1, count: size)
         for e in entries.indices {
             let h = names.withUnsafeBufferPointer { buf in
                 Self.hash(buf.baseAddress! + nameStarts[e], nameLengths[e])
             }
-            var b = h & mask
-            while buckets[b] >= 0 { b = (b + 1) & mask }
+            var b = h & (size - 1)
+            while buckets[b] >= 0 { b = (b + 1) & (size - 1) }
             buckets[b] = e
         }
+        self.entries = entries
+        storage = Storage(names: names, nameStarts: nameStarts, nameLengths: nameLengths, entries: entries, buckets: buckets)
     }
+
+    /// The table's arrays copied once into memory it owns, so that a lookup works on plain pointers: the
+    /// scanner copies a ``Probe`` (no reference counting per line) instead of five arrays.
+    final class Storage: @unchecked Sendable {   // immutable after init
+        let probe: Probe
+
+        init(names: [UInt8], nameStarts: [Int], nameLengths: [Int], entries: [Entry], buckets: [Int]) {
+            func copy<T>(_ array: [T]) -> UnsafePointer<T> {
+                let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, array.count))
+                p.initialize(from: array, count: array.count)
+                return UnsafePointer(p)
+            }
+            probe = Probe(names: copy(names), nameStarts: copy(nameStarts), nameLengths: copy(nameLengths), entries: copy(entries),
+                          buckets: copy(buckets), mask: buckets.count - 1, count: entries.count)
+        }
+
+        deinit {
+            UnsafeMutablePointer(mutating: probe.names).deallocate()
+            UnsafeMutablePointer(mutating: probe.nameStarts).deallocate()
+            UnsafeMutablePointer(mutating: probe.nameLengths).deallocate()
+            UnsafeMutablePointer(mutating: probe.entries).deallocate()
+            UnsafeMutablePointer(mutating: probe.buckets).deallocate()
+        }
+    }
+
+    /// Pointers into a table's storage; valid only while the ``JSONKeyTable`` it came from is alive.
+    struct Probe {
+        let names: UnsafePointer<UInt8>
+        let nameStarts: UnsafePointer<Int>
+        let nameLengths: UnsafePointer<Int>
+        let entries: UnsafePointer<Entry>
+        let buckets: UnsafePointer<Int>
+        let mask: Int
+        let count: Int
+
+        /// The entry index for the key bytes `p[0..<len]`, or -1.
+        @inline(__always)
+        func lookup(_ p: UnsafePointer<UInt8>, _ len: Int) -> Int {
+            if count == 0 { return -1 }
+            var b = JSONKeyTable.hash(p, len) & mask
+            while true {
+                let e = buckets[b]
+                if e < 0 { return -1 }
+                if nameLengths[e] == len {
+                    let q = names + nameStarts[e]
+                    var k = 0
+                    while k < len && q[k] == p[k] { k += 1 }
+                    if k == len { return e }
+                }
+                b = (b + 1) & mask
+            }
+        }
+    }
+
+    /// The pointer view the scanner uses (keep `self` alive while using it).
+    var probe: Probe { storage.probe }
 
     @inline(__always)
     static func hash(_ p: UnsafePointer<UInt8>, _ len: Int) -> Int {
@@ -83,23 +140,7 @@ public struct JSONKeyTable: Sendable {
     /// The entry index for the key bytes `p[0..<len]`, or -1.
     @inline(__always)
     public func lookup(_ p: UnsafePointer<UInt8>, _ len: Int) -> Int {
-        if entries.isEmpty { return -1 }
-        var b = Self.hash(p, len) & mask
-        return names.withUnsafeBufferPointer { nameBuf -> Int in
-            buckets.withUnsafeBufferPointer { bucketBuf -> Int in
-                while true {
-                    let e = bucketBuf[b]
-                    if e < 0 { return -1 }
-                    if nameLengths[e] == len {
-                        let q = nameBuf.baseAddress! + nameStarts[e]
-                        var k = 0
-                        while k < len && q[k] == p[k] { k += 1 }
-                        if k == len { return e }
-                    }
-                    b = (b + 1) & mask
-                }
-            }
-        }
+        withExtendedLifetime(storage) { storage.probe.lookup(p, len) }
     }
 
     /// The entry index for a name given as a string, or -1.

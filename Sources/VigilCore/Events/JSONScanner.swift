@@ -110,11 +110,11 @@ public struct JSONScanner: Sendable {
         let (error, s, f) = localSlots.withUnsafeMutableBufferPointer { slotBuffer in
             slotBuffer.update(repeating: .absent)
             var state = JSONParseState(
-                p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, keys: keys, maxDepth: maxDepth,
+                p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, keys: keys.probe, maxDepth: maxDepth,
                 collectStrings: collectStrings, slots: slotBuffer, strings: strings, fieldHits: fieldHits)
             strings = []
             fieldHits = []
-            let error = state.parseDocument()
+            let error = withExtendedLifetime(keys) { state.parseDocument() }
             return (error, state.strings, state.fieldHits)
         }
         slots = localSlots
@@ -133,7 +133,7 @@ public struct JSONScanner: Sendable {
 struct JSONParseState {
     let p: UnsafePointer<UInt8>
     let n: Int
-    let keys: JSONKeyTable
+    let keys: JSONKeyTable.Probe
     let maxDepth: Int
     let collectStrings: Bool
     let slots: UnsafeMutableBufferPointer<JSONValueSpan>
@@ -144,7 +144,7 @@ struct JSONParseState {
     /// The span of the value parsed last.
     var last = JSONValueSpan.absent
 
-    init(p: UnsafePointer<UInt8>, n: Int, keys: JSONKeyTable, maxDepth: Int, collectStrings: Bool,
+    init(p: UnsafePointer<UInt8>, n: Int, keys: JSONKeyTable.Probe, maxDepth: Int, collectStrings: Bool,
          slots: UnsafeMutableBufferPointer<JSONValueSpan>, strings: [JSONValueSpan], fieldHits: [JSONFieldHit]) {
         self.p = p
         self.n = n
@@ -174,7 +174,8 @@ struct JSONParseState {
     mutating func skipWhitespace() {
         while i < n {
             let b = p[i]
-            if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { i += 1 } else { return }
+            // One comparison for the usual case (no whitespace: every structural byte is above 0x20).
+            if b <= 0x20 && (b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09) { i += 1 } else { return }
         }
     }
 
@@ -372,13 +373,15 @@ struct JSONParseState {
 
     @inline(__always)
     func lookupKey(_ key: JSONValueSpan) -> Int {
-        if keys.entries.isEmpty { return -1 }
+        if keys.count == 0 { return -1 }
         if !key.hasEscapes { return keys.lookup(p + key.start, key.end - key.start) }
         let decoded = JSONString.unescape(UnsafeBufferPointer(start: p + key.start, count: key.end - key.start))
         return (decoded + [0]).withUnsafeBufferPointer { keys.lookup($0.baseAddress!, $0.count - 1) }
     }
 
     /// Scans a string starting at its opening quote; sets `last` to its content span.
+    /// Inlined: it runs for every key and string value, and most are short.
+    @inline(__always)
     mutating func scanString() -> Bool {
         i += 1
         let start = i

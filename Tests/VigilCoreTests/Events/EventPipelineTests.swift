@@ -52,7 +52,7 @@ import Testing
             (Array("{".utf8), .invalidJSON, false),
             (Array("".utf8), .empty, false),
             ([UInt8](repeating: 0x20, count: 101), .tooLarge, false),
-            (Array(#"{"a":"#.utf8), .tooLarge, true),
+            (Array(#"{"a":"#.utf8), nil, true),   // cut by its source: kept as text, marked
         ]
         for (line, reason, truncated) in lines {
             switch p.process(line, context: Self.context(truncated: truncated)) {
@@ -66,9 +66,35 @@ import Testing
         let rejected = registry.counter("vigil_events_rejected_total", help: "", labelNames: ["source", "reason"])
         let truncated = registry.counter("vigil_lines_truncated_total", help: "", labelNames: ["source"])
         #expect(received.labels(["file"]).value == 6)
-        #expect(rejected.labels(["file", "too_large"]).value == 2)
+        #expect(rejected.labels(["file", "too_large"]).value == 1)
         #expect(rejected.labels(["file", "not_an_object"]).value == 1)
         #expect(truncated.labels(["file"]).value == 1)
+    }
+
+    @Test func cutLinesAreDeliveredAsMarkedTextAndRedacted() throws {
+        let registry = MetricRegistry()
+        var p = try EventPipeline(configuration: PipelineConfiguration(maxLineBytes: 100), registry: registry)
+        // A JSON line cut mid-way (with an e-mail address in what was read, and a UTF-8 sequence cut in half).
+        let cut = Array(#"{"user":"ann@example.com","note":"caf"#.utf8) + [0xC3]
+        guard case .accepted(let event) = p.process(cut, context: Self.context(truncated: true)) else {
+            Issue.record("a cut line must be accepted")
+            return
+        }
+        #expect(String(decoding: event.body, as: UTF8.self)
+                == #"{"message":"{\"user\":\"[redacted:email]\",\"note\":\"caf\#u{FFFD}","vigil.truncated":true}"#)
+        #expect(event.message == #"{"user":"[redacted:email]","note":"caf\#u{FFFD}"#)
+        #expect(event.kind == .log)
+        #expect(event.timestampMillis == 1_000)   // the read time: nothing to parse one from
+        let truncated = registry.counter("vigil_lines_truncated_total", help: "", labelNames: ["source"])
+        #expect(truncated.labels(["file"]).value == 1)
+        // A message field renamed in the configuration is the one used.
+        var renamed = try EventPipeline(configuration: PipelineConfiguration(fields: .init(message: "msg"), maxLineBytes: 100),
+                                        registry: MetricRegistry())
+        guard case .accepted(let other) = renamed.process(Array("plain text".utf8), context: Self.context(truncated: true)) else {
+            Issue.record("a cut line must be accepted")
+            return
+        }
+        #expect(String(decoding: other.body, as: UTF8.self) == #"{"msg":"plain text","vigil.truncated":true}"#)
     }
 
     @Test func metricsFromLogs() throws {
