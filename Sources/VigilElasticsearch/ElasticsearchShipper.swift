@@ -228,8 +228,9 @@ public final class ElasticsearchShipper: Service, Sendable {
                         // Stop before a document would push the request past max_bytes (a lone big one still goes).
                         if !documents.isEmpty, encoded.bytes.count + item.bodyCount + 256 > configuration.batch.maxBytes { break }
                         item.bytes.withUnsafeBufferPointer { block in
+                            let shape = item.entry.shape.flatMap { DocumentShape(bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(block)[$0])) }
                             encoder.append(id: UnsafeBufferPointer(rebasing: block[item.entry.id]), timestampMillis: item.entry.timestampMillis,
-                                           body: UnsafeBufferPointer(rebasing: block[item.entry.body]), to: &encoded)
+                                           body: UnsafeBufferPointer(rebasing: block[item.entry.body]), shape: shape, to: &encoded)
                         }
                         documents.append(item)
                         pendingHead += 1

@@ -74,7 +74,9 @@ public enum Agent {
         let storage = try StorageRuntime(settings: config.storage, registry: registry, logger: logger)
         readiness.markReady("storage")
 
-        let pipeline = try EventPipeline(configuration: config.pipeline, registry: registry)
+        var pipeline = try EventPipeline(configuration: config.pipeline, registry: registry)
+        // Events bound for Elasticsearch carry their document shape, so the shipper does not parse them again.
+        pipeline.computesDocumentShapes = config.sinks.elasticsearch != nil
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
 
         // Sink: Elasticsearch when configured, else the embedded log store (the default). Listed first

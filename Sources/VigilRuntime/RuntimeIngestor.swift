@@ -47,7 +47,7 @@ final class RuntimeIngestor: EventIngestor {
                 case .accepted(let event):
                     events.append(event)
                     records.append(SpoolRecord(id: event.id, kind: event.kind.rawValue, timestampMillis: event.timestampMillis,
-                                               source: event.source, body: event.body))
+                                               source: event.source, body: event.body, shape: event.shape))
                 case .rejected(let reason, let message):
                     rejected.append(IngestRejection(line: index + 1, error: "\(reason.rawValue): \(message)"))
                     deadLetters.append(DeadLetterInput(source: "http:/v1/\(endpoint.rawValue)", position: "request \(requestID) line \(index + 1)",

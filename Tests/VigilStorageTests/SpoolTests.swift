@@ -1,4 +1,5 @@
 import Testing
+import VigilCore
 @testable import VigilStorage
 
 @Suite struct SpoolTests {
@@ -30,6 +31,42 @@ import Testing
         try spool.complete(blockID: blocks[1].blockID)
         stats = try spool.stats()
         #expect(stats == SpoolStats(bytes: 0, events: 0, blocks: 0, oldestTimestampMillis: nil, oldestAppendedAtMillis: nil, droppedTotal: 0))
+    }
+
+    @Test func codecKeepsDocumentShapesAndReadsVersionOneBlocks() throws {
+        let body = Array(#"{"service":"api","level":"info"}"#.utf8)
+        let shape = body.withUnsafeBufferPointer { buffer in
+            DocumentShape.make(body: buffer, members: JSONObjectScanner.scan(buffer)!.members, close: body.count - 1, hasControlBytes: false)
+        }
+        #expect(shape.renameCount == 1 && shape.isStorable)
+        let input = [
+            SpoolRecord(id: "a", kind: 0, timestampMillis: 1, source: "file", body: body, shape: shape),
+            SpoolRecord(id: "b", kind: 0, timestampMillis: 2, source: "file", body: body),
+        ]
+        let bytes = SpoolBlockCodec.encode(input)
+        #expect(bytes[0] == 2)
+        let decoded = try bytes.withUnsafeBytes { try SpoolBlockCodec.decode($0) }
+        #expect(decoded.records == input)
+        #expect(decoded.records[0].shape == shape)
+        // What the shipper reads: the shape's bytes, decoded in place.
+        let entries = try bytes.withUnsafeBytes { try SpoolBlockCodec.entries($0) }
+        let view = SpoolBlockView(blockID: 1, appendedAtMillis: 0, bytes: bytes, entries: entries)
+        #expect(view.shape(entries[0]) == shape)
+        #expect(view.shape(entries[1]) == nil)
+        #expect(view.body(entries[1]) == body)
+
+        // A block written before shapes existed (version 1: no shape length after the body).
+        var old: [UInt8] = [1]
+        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { old.append(contentsOf: $0) } }
+        for (id, time) in [("a", Int64(1)), ("b", 2)] {
+            put(UInt8(0)); put(time)
+            put(UInt32(id.utf8.count)); old.append(contentsOf: id.utf8)
+            put(UInt32(4)); old.append(contentsOf: "file".utf8)
+            put(UInt32(body.count)); old.append(contentsOf: body)
+        }
+        let legacy = try old.withUnsafeBytes { try SpoolBlockCodec.decode($0) }
+        #expect(legacy.records == input.map { SpoolRecord(id: $0.id, kind: $0.kind, timestampMillis: $0.timestampMillis, source: $0.source, body: $0.body) })
+        #expect(throws: SpoolBlockCodec.DecodeError.self) { _ = try [UInt8(3)].withUnsafeBytes { try SpoolBlockCodec.decode($0) } }
     }
 
     @Test func codecRoundTripsEdgeCases() throws {

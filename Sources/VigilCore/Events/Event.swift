@@ -37,7 +37,7 @@ public struct Event: Sendable {
     public var source: String
     /// The JSON object, after redaction.
     public var body: [UInt8] {
-        didSet { fields = Fields() }   // spans pointed into the old bytes
+        didSet { fields = Fields(); shape = nil }   // spans pointed into the old bytes
     }
     /// Where the configured service, level and message fields' values are in `body`.
     struct Fields: Sendable {
@@ -46,6 +46,9 @@ public struct Event: Sendable {
         var message = JSONValueSpan.absent
     }
     var fields: Fields
+    /// Where the ECS fields go, when the pipeline computes shapes (events bound for Elasticsearch); the
+    /// shipper then does not scan the body again.
+    public var shape: DocumentShape?
 
     public var service: String? { text(fields.service) }
     public var level: String? { text(fields.level) }
@@ -55,13 +58,14 @@ public struct Event: Sendable {
         self.init(id: id, kind: kind, timestampMillis: timestampMillis, source: source, body: body, fields: Fields())
     }
 
-    init(id: String, kind: EventKind, timestampMillis: Int64, source: String, body: [UInt8], fields: Fields) {
+    init(id: String, kind: EventKind, timestampMillis: Int64, source: String, body: [UInt8], fields: Fields, shape: DocumentShape? = nil) {
         self.id = id
         self.kind = kind
         self.timestampMillis = timestampMillis
         self.source = source
         self.body = body
         self.fields = fields
+        self.shape = shape
     }
 
     private func text(_ span: JSONValueSpan) -> String? {

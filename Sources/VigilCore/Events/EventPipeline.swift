@@ -51,6 +51,12 @@ public struct EventPipeline: Sendable {
     let registry: MetricRegistry
 
     private var scanner: JSONScanner
+    /// Whether accepted events carry a ``DocumentShape`` (set when they go to Elasticsearch): the scan
+    /// records the top-level members it walks anyway, so the shipper need not scan again.
+    public var computesDocumentShapes: Bool {
+        get { scanner.collectMembers }
+        set { scanner.collectMembers = newValue }
+    }
     private var redactor: Redactor
     // Slot indices in the scanner for each role.
     private let typeSlot: Int
@@ -213,7 +219,10 @@ public struct EventPipeline: Sendable {
         return .accepted(Event(
             id: id, kind: kind, timestampMillis: timestamp, source: context.source,
             body: body ?? Array(bytes),
-            fields: Event.Fields(service: slots[serviceSlot], level: slots[levelSlot], message: slots[messageSlot])))
+            fields: Event.Fields(service: slots[serviceSlot], level: slots[levelSlot], message: slots[messageSlot]),
+            shape: scanner.collectMembers && scanner.close >= 0
+                ? DocumentShape.make(body: bytes, members: scanner.members, close: scanner.close, hasControlBytes: scanner.sawLineBreak)
+                : nil))
     }
 
     @inline(__always)

@@ -86,14 +86,23 @@ public struct JSONScanner: Sendable {
     /// Whether string values are collected into ``strings`` (needed only for redaction).
     public let collectStrings: Bool
 
+    /// Whether the top-level members are recorded in ``members`` (for a ``DocumentShape``).
+    public var collectMembers: Bool
+
     public private(set) var slots: [JSONValueSpan]
     public private(set) var strings: [JSONValueSpan] = []
     public private(set) var fieldHits: [JSONFieldHit] = []
+    /// With ``collectMembers``: the top-level members, the offset of the closing brace, and whether a raw CR
+    /// or LF appeared (as whitespace: inside strings it is an error).
+    public private(set) var members: [JSONObjectScanner.Member] = []
+    public private(set) var close = -1
+    public private(set) var sawLineBreak = false
 
-    public init(keys: JSONKeyTable, maxDepth: Int = 64, collectStrings: Bool = true) {
+    public init(keys: JSONKeyTable, maxDepth: Int = 64, collectStrings: Bool = true, collectMembers: Bool = false) {
         self.keys = keys
         self.maxDepth = maxDepth
         self.collectStrings = collectStrings
+        self.collectMembers = collectMembers
         self.slots = [JSONValueSpan](repeating: .absent, count: keys.slotCount)
     }
 
@@ -101,25 +110,33 @@ public struct JSONScanner: Sendable {
     public mutating func scan(_ bytes: UnsafeRawBufferPointer) -> JSONScanError? {
         strings.removeAll(keepingCapacity: true)
         fieldHits.removeAll(keepingCapacity: true)
+        members.removeAll(keepingCapacity: true)
+        close = -1
+        sawLineBreak = false
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             for i in slots.indices { slots[i] = .absent }
             return JSONScanError(reason: .empty, offset: 0, detail: "empty line")
         }
         var localSlots = slots
         slots = []
-        let (error, s, f) = localSlots.withUnsafeMutableBufferPointer { slotBuffer in
+        let (error, s, f, m) = localSlots.withUnsafeMutableBufferPointer { slotBuffer in
             slotBuffer.update(repeating: .absent)
             var state = JSONParseState(
                 p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, keys: keys.probe, maxDepth: maxDepth,
-                collectStrings: collectStrings, slots: slotBuffer, strings: strings, fieldHits: fieldHits)
+                collectStrings: collectStrings, slots: slotBuffer, strings: strings, fieldHits: fieldHits,
+                collectMembers: collectMembers, members: members)
             strings = []
             fieldHits = []
+            members = []
             let error = withExtendedLifetime(keys) { state.parseDocument() }
-            return (error, state.strings, state.fieldHits)
+            close = state.close
+            sawLineBreak = state.sawLineBreak
+            return (error, state.strings, state.fieldHits, state.members)
         }
         slots = localSlots
         strings = s
         fieldHits = f
+        members = m
         return error
     }
 
@@ -139,13 +156,18 @@ struct JSONParseState {
     let slots: UnsafeMutableBufferPointer<JSONValueSpan>
     var strings: [JSONValueSpan]
     var fieldHits: [JSONFieldHit]
+    let collectMembers: Bool
+    var members: [JSONObjectScanner.Member]
+    var close = -1
+    var sawLineBreak = false
     var i = 0
     var error: JSONScanError?
     /// The span of the value parsed last.
     var last = JSONValueSpan.absent
 
     init(p: UnsafePointer<UInt8>, n: Int, keys: JSONKeyTable.Probe, maxDepth: Int, collectStrings: Bool,
-         slots: UnsafeMutableBufferPointer<JSONValueSpan>, strings: [JSONValueSpan], fieldHits: [JSONFieldHit]) {
+         slots: UnsafeMutableBufferPointer<JSONValueSpan>, strings: [JSONValueSpan], fieldHits: [JSONFieldHit],
+         collectMembers: Bool = false, members: [JSONObjectScanner.Member] = []) {
         self.p = p
         self.n = n
         self.keys = keys
@@ -154,6 +176,8 @@ struct JSONParseState {
         self.slots = slots
         self.strings = strings
         self.fieldHits = fieldHits
+        self.collectMembers = collectMembers
+        self.members = members
     }
 
     @inline(__always)
@@ -175,7 +199,12 @@ struct JSONParseState {
         while i < n {
             let b = p[i]
             // One comparison for the usual case (no whitespace: every structural byte is above 0x20).
-            if b <= 0x20 && (b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09) { i += 1 } else { return }
+            if b <= 0x20 && (b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09) {
+                if b == 0x0A || b == 0x0D { sawLineBreak = true }
+                i += 1
+            } else {
+                return
+            }
         }
     }
 
@@ -311,6 +340,7 @@ struct JSONParseState {
         i += 1
         skipWhitespace()
         if i < n && p[i] == UInt8(ascii: "}") {
+            if topLevel { close = i }
             i += 1
             last = JSONValueSpan(kind: .object, start: start, end: i, hasEscapes: false)
             return true
@@ -335,9 +365,15 @@ struct JSONParseState {
             let field = entry >= 0 ? keys.entries[entry].field : -1
             guard parseValue(depth: depth, collect: collect && field < 0) else { return false }
             let value = last
-            if topLevel && entry >= 0 {
-                let slot = keys.entries[entry].slot
-                if slot >= 0 { slots[slot] = value }
+            if topLevel {
+                if entry >= 0 {
+                    let slot = keys.entries[entry].slot
+                    if slot >= 0 { slots[slot] = value }
+                }
+                if collectMembers {
+                    members.append(JSONObjectScanner.Member(key: keyStart..<key.end + 1, value: value.outerStart..<value.outerEnd,
+                                                            valueStart: p[value.outerStart]))
+                }
             }
             if field >= 0 {
                 var hit = JSONFieldHit(field: field, value: value, removeStart: keyStart, removeEnd: i)
@@ -363,6 +399,7 @@ struct JSONParseState {
                 continue
             }
             if p[i] == UInt8(ascii: "}") {
+                if topLevel { close = i }
                 i += 1
                 last = JSONValueSpan(kind: .object, start: start, end: i, hasEscapes: false)
                 return true

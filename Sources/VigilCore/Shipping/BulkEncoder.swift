@@ -100,7 +100,6 @@ public struct BulkEncoder: Sendable {
     private let hourly: Bool
     // Scratch reused by every document, so encoding allocates nothing per event.
     private var members: [JSONObjectScanner.Member] = []
-    private var renames: [(key: Range<Int>, root: Int)] = []
 
     public init(configuration: BulkEncoderConfiguration) {
         self.configuration = configuration
@@ -142,14 +141,19 @@ public struct BulkEncoder: Sendable {
     }
 
     /// Appends one item from raw bytes (the shipper passes slices of spool blocks, without copying them).
+    /// `shape`, when the pipeline computed one for these bytes, saves scanning the document again.
     public mutating func append(id: UnsafeBufferPointer<UInt8>, timestampMillis: Int64, body: UnsafeBufferPointer<UInt8>,
-                                to batch: inout EncodedBatch) {
+                                shape: DocumentShape? = nil, to batch: inout EncodedBatch) {
         updateActionPrefix(timestampMillis: timestampMillis)
         batch.append { out in
             out.append(contentsOf: cachedActionPrefix)
             JSONString.appendQuoted(id, to: &out)
             Self.appendLiteral("}}\n", to: &out)
-            appendDocument(body, timestampMillis: timestampMillis, to: &out)
+            if let shape, shape.fits(body) {
+                appendDocument(body, shape: shape, timestampMillis: timestampMillis, to: &out)
+            } else {
+                appendDocument(body, timestampMillis: timestampMillis, to: &out)
+            }
             out.append(0x0A)
         }
     }
@@ -167,21 +171,8 @@ public struct BulkEncoder: Sendable {
         cachedActionPrefix = prefix
     }
 
-    /// The ECS object roots that a scalar member of that name is renamed away from, by bit:
-    /// 1 `service`, 2 `host`, 4 `log`, 8 `event`, 16 `ecs`.
-    private static let renameTargets: [(root: String, target: String)] = [
-        ("service", "service.name"), ("host", "host.name"), ("log", "log.original"), ("event", "event.original"), ("ecs", "ecs.original"),
-    ]
-
-    @inline(__always)
-    private static func equals(_ body: UnsafeBufferPointer<UInt8>, _ at: Int, _ name: StaticString) -> Bool {
-        let p = name.utf8Start
-        for k in 0..<name.utf8CodeUnitCount where body[at + k] != p[k] { return false }
-        return true
-    }
-
     private mutating func appendDocument(_ body: UnsafeBufferPointer<UInt8>, timestampMillis: Int64, to out: inout [UInt8]) {
-        guard let shape = JSONObjectScanner.scan(body, into: &members) else {
+        guard let scanned = JSONObjectScanner.scan(body, into: &members) else {
             // Not an object: keep the text as the message rather than lose the event.
             Self.appendLiteral("{\"@timestamp\":\"", to: &out)
             CivilTime(millisecondsSinceEpoch: timestampMillis).appendRFC3339(to: &out)
@@ -195,90 +186,66 @@ public struct BulkEncoder: Sendable {
             out.append(UInt8(ascii: "}"))
             return
         }
-        var hasTimestamp = false, hasMessage = false, msgValue: Range<Int>?, levelValue: Range<Int>?
-        // One bit per ECS root (1 service, 2 host, 4 log, 8 event, 16 ecs): the dotted field we would add
-        // exists, or the root is an object (which may hold it) or a scalar renamed to that very field.
-        var dotted: UInt8 = 0, roots: UInt8 = 0
-        renames.removeAll(keepingCapacity: true)
-        for member in members {
-            let at = member.key.lowerBound + 1
-            var root = -1
-            // Keys are compared by length first: most members match none of these names.
-            switch member.key.count - 2 {
-            case 3:
-                if Self.equals(body, at, "msg") { if member.valueStart == UInt8(ascii: "\"") { msgValue = member.value } }
-                else if Self.equals(body, at, "log") { root = 2 }
-                else if Self.equals(body, at, "ecs") { root = 4 }
-            case 4:
-                if Self.equals(body, at, "host") { root = 1 }
-            case 5:
-                if Self.equals(body, at, "level") { if member.valueStart == UInt8(ascii: "\"") { levelValue = member.value } }
-                else if Self.equals(body, at, "event") { root = 3 }
-            case 7:
-                if Self.equals(body, at, "message") { hasMessage = true }
-                else if Self.equals(body, at, "service") { root = 0 }
-            case 9:
-                if Self.equals(body, at, "log.level") { dotted |= 4 }
-                else if Self.equals(body, at, "host.name") { dotted |= 2 }
-            case 10:
-                if Self.equals(body, at, "@timestamp") { hasTimestamp = true }
-            case 11:
-                if Self.equals(body, at, "ecs.version") { dotted |= 16 }
-            case 12:
-                if Self.equals(body, at, "service.name") { dotted |= 1 }
-            case 13:
-                if Self.equals(body, at, "event.dataset") { dotted |= 8 }
-            default:
-                break
-            }
-            guard root >= 0 else { continue }
-            let isObject = member.valueStart == UInt8(ascii: "{")
-            if isObject || root < 2 { roots |= 1 << UInt8(root) }
-            // A scalar root: renamed, so `service`/`host` values become the ECS field itself.
-            if !isObject { renames.append((member.key, root)) }
-        }
+        let shape = DocumentShape.make(body: body, members: members, close: scanned.close, hasControlBytes: scanned.hasControlBytes)
+        appendDocument(body, shape: shape, members: members, timestampMillis: timestampMillis, to: &out)
+    }
 
-        let blockedRoots = dotted | roots
+    /// The document with ECS fields spliced in, per `shape` (see ``DocumentShape``); `members` (the scan the
+    /// shape came from) is needed only for an overflowed shape, whose renames are not all inline.
+    private func appendDocument(_ body: UnsafeBufferPointer<UInt8>, shape: DocumentShape, members: [JSONObjectScanner.Member] = [],
+                                timestampMillis: Int64, to out: inout [UInt8]) {
+        let blockedRoots = shape.blockedRoots
         out.append(UInt8(ascii: "{"))
         var first = true
         func separator(_ out: inout [UInt8]) { if first { first = false } else { out.append(UInt8(ascii: ",")) } }
-        if !hasTimestamp {
+        if !shape.hasTimestamp {
             separator(&out)
             Self.appendLiteral("\"@timestamp\":\"", to: &out)
             CivilTime(millisecondsSinceEpoch: timestampMillis).appendRFC3339(to: &out)
             out.append(UInt8(ascii: "\""))
         }
-        if !hasMessage, let msgValue {
-            separator(&out); Self.appendLiteral("\"message\":", to: &out); out.append(contentsOf: UnsafeBufferPointer(rebasing: body[msgValue]))
+        if let value = shape.messageValue {
+            separator(&out); Self.appendLiteral("\"message\":", to: &out); out.append(contentsOf: Self.slice(body, value))
         }
-        if let levelValue, blockedRoots & 4 == 0 {
-            separator(&out); Self.appendLiteral("\"log.level\":", to: &out); out.append(contentsOf: UnsafeBufferPointer(rebasing: body[levelValue]))
+        if let value = shape.levelValue, blockedRoots & 4 == 0 {
+            separator(&out); Self.appendLiteral("\"log.level\":", to: &out); out.append(contentsOf: Self.slice(body, value))
         }
         if blockedRoots & 8 == 0 { separator(&out); out.append(contentsOf: staticFields) }
         if blockedRoots & 16 == 0 { separator(&out); out.append(contentsOf: ecsVersionField) }
         if let hostField, blockedRoots & 2 == 0 { separator(&out); out.append(contentsOf: hostField) }
 
         // The original members, verbatim except for renamed keys and raw newlines.
-        guard let firstMember = members.first else { out.append(UInt8(ascii: "}")); return }
+        guard shape.firstMember >= 0 else { out.append(UInt8(ascii: "}")); return }
         separator(&out)
         let start = out.count
-        var cursor = firstMember.key.lowerBound
-        for rename in renames {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: body[cursor..<rename.key.lowerBound]))
-            let names = Self.renameTargets[rename.root]
-            // Renamed aside when the document already has the target field (rare, so a second look is fine).
-            let taken = members.contains { member in
-                member.key.count == names.target.utf8.count + 2
-                    && body[member.key.lowerBound + 1..<member.key.upperBound - 1].elementsEqual(names.target.utf8)
-            }
-            Self.appendJSONString(taken ? "vigil.original_" + names.root : names.target, to: &out)
-            cursor = rename.key.upperBound
+        var cursor = Int(shape.firstMember)
+        func rename(_ keyStart: Int, _ keyEnd: Int, _ root: Int, aside: Bool) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: body[cursor..<keyStart]))
+            let names = DocumentShape.renameTargets[root]
+            out.append(contentsOf: aside ? names.aside : names.quoted)
+            cursor = keyEnd
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: body[cursor...shape.close]))
+        if shape.overflowed {
+            for member in members {
+                let root = DocumentShape.scalarRoot(body, member)
+                if root >= 0 { rename(member.key.lowerBound, member.key.upperBound, root, aside: shape.takenTargets & (1 << UInt8(root)) != 0) }
+            }
+        } else {
+            for k in 0..<shape.renameCount {
+                let r = shape.rename(k)
+                rename(Int(r.keyStart), Int(r.keyEnd), Int(r.root), aside: r.aside)
+            }
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: body[cursor...Int(shape.close)]))
         // Rare: only a pretty-printed object has raw newlines; inside strings they would be invalid JSON.
         if shape.hasControlBytes {
             for k in start..<out.count where out[k] == 0x0A || out[k] == 0x0D { out[k] = 0x20 }
         }
+    }
+
+    @inline(__always)
+    private static func slice(_ body: UnsafeBufferPointer<UInt8>, _ range: Range<Int32>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: body[Int(range.lowerBound)..<Int(range.upperBound)])
     }
 
     static func appendLiteral(_ literal: StaticString, to out: inout [UInt8]) {

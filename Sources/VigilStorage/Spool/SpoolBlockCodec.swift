@@ -1,19 +1,22 @@
+import VigilCore
+
 /// The byte layout of a spool block: many records in one BLOB, so one row (and one B-tree insert)
 /// carries thousands of events.
 ///
 /// ```
-/// block  := version:u8(=1) record*
-/// record := kind:u8 timestamp:i64 idLength:u32 id sourceLength:u32 source bodyLength:u32 body
+/// block  := version:u8(=2) record*
+/// record := kind:u8 timestamp:i64 idLength:u32 id sourceLength:u32 source bodyLength:u32 body shapeLength:u8 shape
 /// ```
-/// Integers are little-endian. Decoding checks every length against the bytes left.
+/// Integers are little-endian. Decoding checks every length against the bytes left. Version 1 blocks
+/// (written before document shapes, without `shapeLength shape`) are still read.
 enum SpoolBlockCodec {
-    static let version: UInt8 = 1
-    static let recordOverhead = 1 + 8 + 4 + 4 + 4
+    static let version: UInt8 = 2
+    static let recordOverhead = 1 + 8 + 4 + 4 + 4 + 1
 
     static func encodedSize(_ records: [SpoolRecord]) -> Int {
         var size = 1
         for record in records {
-            size += recordOverhead + record.id.utf8.count + record.source.utf8.count + record.body.count
+            size += recordOverhead + record.id.utf8.count + record.source.utf8.count + record.body.count + (record.shape?.encodedSize ?? 0)
         }
         return size
     }
@@ -21,34 +24,48 @@ enum SpoolBlockCodec {
     static func encode(_ records: [SpoolRecord]) -> [UInt8] {
         let size = encodedSize(records)
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            let base = UnsafeMutableRawBufferPointer(buffer)
-            var at = 0
-            base[at] = version
-            at += 1
-            func put<T: FixedWidthInteger>(_ value: T) {
-                withUnsafeBytes(of: value.littleEndian) { bytes in
-                    UnsafeMutableRawBufferPointer(rebasing: base[at ..< at + bytes.count]).copyMemory(from: bytes)
-                }
-                at += MemoryLayout<T>.size
-            }
-            func putBytes(_ bytes: UnsafeRawBufferPointer) {
-                put(UInt32(bytes.count))
-                if !bytes.isEmpty {
-                    UnsafeMutableRawBufferPointer(rebasing: base[at ..< at + bytes.count]).copyMemory(from: bytes)
-                }
-                at += bytes.count
-            }
+            // A plain cursor rather than closures over a captured `var`, which would cost a dynamic
+            // exclusivity check per field.
+            var out = Writer(base: UnsafeMutableRawPointer(buffer.baseAddress!))
+            out.put(version)
             for record in records {
-                put(record.kind)
-                put(record.timestampMillis)
+                out.put(record.kind)
+                out.put(record.timestampMillis)
                 var id = record.id
-                id.withUTF8 { putBytes(UnsafeRawBufferPointer($0)) }
+                id.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
                 var source = record.source
-                source.withUTF8 { putBytes(UnsafeRawBufferPointer($0)) }
-                record.body.withUnsafeBytes { putBytes($0) }
+                source.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
+                record.body.withUnsafeBytes { out.putBytes($0) }
+                out.putShape(record.shape)
             }
-            precondition(at == size, "spool block size mismatch")
+            precondition(out.at == size, "spool block size mismatch")
             initialized = size
+        }
+    }
+
+    private struct Writer {
+        let base: UnsafeMutableRawPointer
+        var at = 0
+
+        @inline(__always)
+        mutating func put<T: FixedWidthInteger>(_ value: T) {
+            (base + at).storeBytes(of: value.littleEndian, as: T.self)
+            at += MemoryLayout<T>.size
+        }
+
+        @inline(__always)
+        mutating func putBytes(_ bytes: UnsafeRawBufferPointer) {
+            put(UInt32(bytes.count))
+            if let source = bytes.baseAddress { (base + at).copyMemory(from: source, byteCount: bytes.count) }
+            at += bytes.count
+        }
+
+        @inline(__always)
+        mutating func putShape(_ shape: DocumentShape?) {
+            guard let shape else { put(UInt8(0)); return }
+            put(UInt8(shape.encodedSize))
+            shape.encode(into: base + at)
+            at += shape.encodedSize
         }
     }
 
@@ -65,7 +82,8 @@ enum SpoolBlockCodec {
                 kind: entry.kind,
                 timestampMillis: entry.timestampMillis,
                 source: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[entry.source]), as: UTF8.self),
-                body: [UInt8](UnsafeRawBufferPointer(rebasing: bytes[entry.body]))))
+                body: [UInt8](UnsafeRawBufferPointer(rebasing: bytes[entry.body])),
+                shape: entry.shape.flatMap { DocumentShape(bytes: UnsafeRawBufferPointer(rebasing: bytes[$0])) }))
         }
         return (records, entries.map(\.index))
     }
@@ -73,34 +91,51 @@ enum SpoolBlockCodec {
     /// Where each record of a block sits, without copying anything; `skip(i)` true leaves record `i` out.
     static func entries(_ bytes: UnsafeRawBufferPointer, skip: (Int) -> Bool = { _ in false }) throws -> [SpoolEntry] {
         guard let first = bytes.first else { throw DecodeError(reason: "empty block") }
-        guard first == version else { throw DecodeError(reason: "unknown block version \(first)") }
-        var at = 1
+        guard first == 1 || first == version else { throw DecodeError(reason: "unknown block version \(first)") }
+        let hasShapes = first >= 2
+        var reader = Reader(bytes: bytes, at: 1)
         var entries: [SpoolEntry] = []
         var index = 0
-        func take<T: FixedWidthInteger>(_: T.Type) throws -> T {
+        while reader.at < bytes.count {
+            let kind = try reader.take(UInt8.self)
+            let timestamp = try reader.take(Int64.self)
+            let id = try reader.slice()
+            let source = try reader.slice()
+            let body = try reader.slice()
+            var shape: Range<Int>?
+            if hasShapes {
+                let length = Int(try reader.take(UInt8.self))
+                guard bytes.count - reader.at >= length else { throw DecodeError(reason: "shape length \(length) past the end at byte \(reader.at)") }
+                if length > 0 { shape = reader.at ..< reader.at + length }
+                reader.at += length
+            }
+            if !skip(index) {
+                entries.append(SpoolEntry(index: index, kind: kind, timestampMillis: timestamp, id: id, source: source, body: body, shape: shape))
+            }
+            index += 1
+        }
+        return entries
+    }
+
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var at: Int
+
+        @inline(__always)
+        mutating func take<T: FixedWidthInteger>(_: T.Type) throws -> T {
             guard bytes.count - at >= MemoryLayout<T>.size else { throw DecodeError(reason: "truncated at byte \(at)") }
             let value = T(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: T.self))
             at += MemoryLayout<T>.size
             return value
         }
-        func slice() throws -> Range<Int> {
+
+        @inline(__always)
+        mutating func slice() throws -> Range<Int> {
             let length = Int(try take(UInt32.self))
             guard bytes.count - at >= length else { throw DecodeError(reason: "length \(length) past the end at byte \(at)") }
             defer { at += length }
             return at ..< at + length
         }
-        while at < bytes.count {
-            let kind = try take(UInt8.self)
-            let timestamp = try take(Int64.self)
-            let id = try slice()
-            let source = try slice()
-            let body = try slice()
-            if !skip(index) {
-                entries.append(SpoolEntry(index: index, kind: kind, timestampMillis: timestamp, id: id, source: source, body: body))
-            }
-            index += 1
-        }
-        return entries
     }
 }
 

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// One event as the spool keeps it: its deterministic id, kind, time, source and JSON body.
 public struct SpoolRecord: Sendable, Hashable {
     /// The deterministic document id (`_id`), so a resend cannot duplicate the document.
@@ -10,12 +12,17 @@ public struct SpoolRecord: Sendable, Hashable {
     /// The JSON object, after redaction.
     public var body: [UInt8]
 
-    public init(id: String, kind: UInt8, timestampMillis: Int64, source: String, body: [UInt8]) {
+    /// Where the ECS fields go in `body`, when the pipeline computed it (stored only when
+    /// ``DocumentShape/isStorable``).
+    public var shape: DocumentShape?
+
+    public init(id: String, kind: UInt8, timestampMillis: Int64, source: String, body: [UInt8], shape: DocumentShape? = nil) {
         self.id = id
         self.kind = kind
         self.timestampMillis = timestampMillis
         self.source = source
         self.body = body
+        self.shape = shape?.isStorable == true ? shape : nil
     }
 }
 
@@ -71,6 +78,8 @@ public struct SpoolEntry: Sendable, Hashable {
     public var id: Range<Int>
     public var source: Range<Int>
     public var body: Range<Int>
+    /// The stored ``DocumentShape``'s bytes, if any.
+    public var shape: Range<Int>?
 }
 
 /// A block's bytes as stored, with the places of its undelivered records: what a reader that only
@@ -87,6 +96,11 @@ public struct SpoolBlockView: Sendable {
     public func id(_ entry: SpoolEntry) -> String { String(decoding: bytes[entry.id], as: UTF8.self) }
     /// A copy of a record's body.
     public func body(_ entry: SpoolEntry) -> [UInt8] { Array(bytes[entry.body]) }
+    /// A record's stored shape.
+    public func shape(_ entry: SpoolEntry) -> DocumentShape? {
+        guard let range = entry.shape else { return nil }
+        return bytes.withUnsafeBytes { DocumentShape(bytes: UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
 }
 
 /// What the spool holds now (for `vigil_spool_*` gauges and back-pressure decisions).
