@@ -84,8 +84,9 @@ public struct DocumentShape: Sendable, Hashable {
 
     /// Computes the shape from a document's top-level members (as ``JSONObjectScanner`` or ``JSONScanner``
     /// report them), in one pass over them.
-    public static func make<Members: Collection>(body: UnsafeBufferPointer<UInt8>, members: Members, close: Int,
-                                                 hasControlBytes: Bool) -> DocumentShape where Members.Element == JSONObjectScanner.Member {
+    /// (Not generic: an unspecialised generic walk over the members cost more than the rest of it.)
+    public static func make(body: UnsafeBufferPointer<UInt8>, members: [JSONObjectScanner.Member], close: Int,
+                            hasControlBytes: Bool) -> DocumentShape {
         var hasTimestamp = false, hasMessage = false, msgValue: Range<Int>?, levelValue: Range<Int>?
         var dotted: UInt8 = 0, roots: UInt8 = 0, taken: UInt8 = 0
         var shape = DocumentShape(firstMember: members.first.map { Int32($0.key.lowerBound) } ?? -1, close: Int32(close),
