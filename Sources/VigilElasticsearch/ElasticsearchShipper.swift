@@ -125,6 +125,7 @@ public final class ElasticsearchShipper: Service, Sendable {
         var deadline: ContinuousClock.Instant?
         var readFailures = 0
         var nextReadAllowed = clock.now
+        var rng = SystemRandomNumberGenerator()
 
         await withTaskGroup(of: LoopEvent.self) { group in
             var inFlight = 0
@@ -196,18 +197,20 @@ public final class ElasticsearchShipper: Service, Sendable {
                         }
                         if !blocks.isEmpty, oldestPendingSince == nil { oldestPendingSince = now }
                     } catch let error as SpoolCorruptBlockError {
-                        // An unreadable block must not wedge the queue: keep a trace and move past it.
-                        logger.error("spool block cannot be decoded; dead-lettered", metadata: ["spool.block": "\(error.blockID)", "error": "\(error.reason)"])
-                        let store = deadLetters
-                        _ = try? await io.run { _ in
-                            _ = try store.add(source: "elasticsearch", position: "spool-block:\(error.blockID)", reason: "corrupt_spool_block",
-                                              detail: error.reason, raw: [])
-                            try spool.complete(blockID: error.blockID)
+                        // An unreadable block must not wedge the queue: keep a trace, count what it held, move past it.
+                        logger.error("spool block cannot be decoded; dead-lettered",
+                                     metadata: ["spool.block": "\(error.blockID)", "spool.events": "\(error.events)", "error": "\(error.reason)"])
+                        do {
+                            let lost = try await io.run { _ in try spool.discardCorruptBlock(error, sink: "elasticsearch") }
+                            metrics.deadLetters.labels("corrupt_spool_block").increment()
+                            metrics.deadLettered.increment(by: Int(lost))
+                        } catch {
+                            readFailures += 1
+                            nextReadAllowed = now + backoff.delay(attempt: readFailures, using: &rng)
+                            logger.error("cannot discard a corrupt spool block", metadata: ["error": "\(error)"])
                         }
-                        metrics.deadLetters.labels("corrupt_spool_block").increment()
                     } catch {
                         readFailures += 1
-                        var rng = SystemRandomNumberGenerator()
                         nextReadAllowed = now + backoff.delay(attempt: readFailures, using: &rng)
                         logger.error("cannot read the spool", metadata: ["error": "\(error)"])
                     }

@@ -18,11 +18,16 @@ struct LocalLogSink: Service {
     let now: @Sendable () -> Int64
     let retentionDeleted: Counter
     let stored: Counter
+    let corruptBlocks: Counter
+    let corruptEvents: Counter
 
     init(spool: Spool, store: LogStore, io: BlockingIO, registry: MetricRegistry, readiness: Readiness, logger: Logger, now: @escaping @Sendable () -> Int64) {
         self.spool = spool; self.store = store; self.io = io; self.logger = logger; self.readiness = readiness; self.now = now
         retentionDeleted = registry.counter("vigil_local_store_retention_deleted_total", help: "Events removed from the embedded log store by retention (age or size).").labels()
         stored = registry.counter("vigil_local_store_events_total", help: "Events written to the embedded log store.").labels()
+        corruptBlocks = registry.counter("vigil_spool_corrupt_blocks_total",
+                                         help: "Spool blocks that could not be read back, dead-lettered as corrupt_spool_block.").labels()
+        corruptEvents = registry.counter("vigil_spool_corrupt_events_total", help: "Events lost in spool blocks that could not be read back.").labels()
         readiness.register("sink.local")
     }
 
@@ -50,15 +55,28 @@ struct LocalLogSink: Service {
         }
         // Drain: sources have stopped (they shut down before this sink), so this empties the spool.
         var drained = 0
-        while let moved = try? await moveBatch(), moved > 0 { drained += moved }
+        while let moved = try? await moveBatch(), moved != 0 { drained += max(0, moved) }
         logger.info("local log sink stopped", metadata: ["drained": "\(drained)"])
     }
 
-    /// Moves up to 16 blocks; returns the number of events moved.
+    /// Moves up to 16 blocks; returns the number of events moved, or -1 when it discarded an unreadable block
+    /// (progress without events).
     func moveBatch() async throws -> Int {
-        let spool = self.spool, store = self.store
+        let spool = self.spool, store = self.store, logger = self.logger
+        let corruptBlocks = self.corruptBlocks, corruptEvents = self.corruptEvents
         let count = try await io.run { () -> Int in
-            let blocks = try spool.oldestBlocks(limit: 16)
+            let blocks: [SpoolBlock]
+            do {
+                blocks = try spool.oldestBlocks(limit: 16)
+            } catch let error as SpoolCorruptBlockError {
+                // An unreadable block must not wedge the sink: dead-letter it (with its event count) and go on.
+                logger.error("spool block cannot be decoded; dead-lettered",
+                             metadata: ["spool.block": "\(error.blockID)", "spool.events": "\(error.events)", "error": "\(error.reason)"])
+                let lost = try spool.discardCorruptBlock(error, sink: "local")
+                corruptBlocks.increment(by: 1)
+                corruptEvents.increment(by: Int(lost))
+                return -1
+            }
             guard !blocks.isEmpty else { return 0 }
             var records: [SpoolRecord] = []
             for block in blocks { records.append(contentsOf: block.records) }

@@ -68,6 +68,30 @@ import Testing
         #expect(throws: SpoolCorruptBlockError.self) { _ = try reopened.oldestBlocks(limit: 1) }
     }
 
+    @Test func corruptBlocksAreDiscardedWithTheirEventCount() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        do {
+            let spool = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration(segmentBytes: 1))
+            #expect(try spool.append(records(0 ..< 3), checkpoint: nil) == .committed)
+            #expect(try spool.append(records(3 ..< 5), checkpoint: nil) == .committed)
+        }
+        // The first block's segment is gone; the second block (in its own segment) is intact.
+        let first = try segmentFiles(dir)[0]
+        try FileManager.default.removeItem(atPath: dir.file("spool/" + first))
+        let spool = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration(segmentBytes: 1))
+        let error = try #require(throws: SpoolCorruptBlockError.self) { _ = try spool.oldestBlockViews(limit: 10, maxBytes: 1 << 20) }
+        #expect(error.events == 3)
+        #expect(try spool.discardCorruptBlock(error, sink: "elasticsearch") == 3)
+        #expect(try spool.discardCorruptBlock(error, sink: "elasticsearch") == 0)   // already gone
+        #expect(try spool.oldestBlocks(limit: 10).flatMap(\.records) == records(3 ..< 5))
+        #expect(try spool.stats().events == 2)
+        let letters = try spool.deadLetters.list(limit: 10)
+        #expect(letters.count == 1)
+        #expect(letters.first?.reason == "corrupt_spool_block")
+        #expect(letters.first?.detail?.hasPrefix("3 events lost:") == true)
+    }
+
     @Test func fullSynchronousAppendsAndReads() throws {
         let dir = TempDirectory()
         defer { dir.remove() }

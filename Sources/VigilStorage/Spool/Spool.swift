@@ -188,7 +188,7 @@ public final class Spool: Sendable {
     public func oldestBlocks(limit: Int, after: Int64? = nil) throws -> [SpoolBlock] {
         try readBlocks(limit: limit, after: after, maxBytes: nil, maxEvents: .max).map { block in
             let bytes = try block.data.get()
-            let decoded = try Self.decoding(block.id) {
+            let decoded = try Self.decoding(block) {
                 try bytes.withUnsafeBytes { buffer in try SpoolBlockCodec.decode(buffer, skip: { block.delivered?.contains($0) ?? false }) }
             }
             return SpoolBlock(blockID: block.id, records: decoded.records, indices: decoded.indices, appendedAtMillis: block.appendedAtMillis)
@@ -201,16 +201,37 @@ public final class Spool: Sendable {
     public func oldestBlockViews(limit: Int, after: Int64? = nil, maxBytes: Int, maxEvents: Int = .max) throws -> [SpoolBlockView] {
         try readBlocks(limit: limit, after: after, maxBytes: maxBytes, maxEvents: maxEvents).map { block in
             let bytes = try block.data.get()
-            let entries = try Self.decoding(block.id) {
+            let entries = try Self.decoding(block) {
                 try bytes.withUnsafeBytes { buffer in try SpoolBlockCodec.entries(buffer, skip: { block.delivered?.contains($0) ?? false }) }
             }
             return SpoolBlockView(blockID: block.id, appendedAtMillis: block.appendedAtMillis, bytes: bytes, entries: entries)
         }
     }
 
-    private static func decoding<T>(_ blockID: Int64, _ body: () throws -> T) throws -> T {
+    private static func decoding<T>(_ block: CheckedBlock, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as SpoolBlockCodec.DecodeError {
-            throw SpoolCorruptBlockError(blockID: blockID, reason: error.reason)
+            throw SpoolCorruptBlockError(blockID: block.id, reason: error.reason, events: block.raw.pending)
+        }
+    }
+
+    /// Takes a block that cannot be read out of the way, so it cannot wedge a sink: one dead letter (reason
+    /// `corrupt_spool_block`, with the error and how many events it held) and the block's removal, in one
+    /// transaction. Returns the number of events lost with it.
+    @discardableResult
+    public func discardCorruptBlock(_ error: SpoolCorruptBlockError, sink: String) throws -> Int64 {
+        let database = database, deadLetters = deadLetters
+        return try segments.withLock { segments throws -> Int64 in
+            var touched: Set<Int64> = []
+            let lost = try database.sqlite.transaction { conn -> Int64 in
+                guard let segment = try Self.remove(error.blockID, conn) else { return 0 }
+                if let segment { touched.insert(segment) }
+                try deadLetters.insert([DeadLetterInput(
+                    source: sink, position: "spool-block:\(error.blockID)", reason: "corrupt_spool_block",
+                    detail: "\(error.events) events lost: \(error.reason)", raw: [])], conn)
+                return error.events
+            }
+            try Self.releaseEmpty(touched, segments: &segments, database: database)
+            return lost
         }
     }
 
@@ -242,7 +263,7 @@ public final class Spool: Sendable {
                         // Rows written before segment files kept the block inline.
                         data = .success(try conn.queryFirst("SELECT data FROM spool_blocks WHERE id = ?", [.integer(row.id)]) { $0.blob(0) } ?? [])
                     }
-                    blocks.append(RawBlock(id: row.id, appendedAtMillis: row.appended, delivered: row.delivered, data: data))
+                    blocks.append(RawBlock(id: row.id, appendedAtMillis: row.appended, delivered: row.delivered, data: data, pending: Int64(row.pending)))
                 }
                 return blocks
             }
@@ -256,14 +277,15 @@ public final class Spool: Sendable {
         var id: Int64 { raw.id }
         var appendedAtMillis: Int64 { raw.appendedAtMillis }
         var delivered: DeliveredBitmap? { raw.delivered }
-        var data: CheckedData { CheckedData(id: raw.id, result: raw.data) }
+        var data: CheckedData { CheckedData(id: raw.id, result: raw.data, pending: raw.pending) }
     }
 
     private struct CheckedData {
         var id: Int64
         var result: Result<[UInt8], SpoolIOError>
+        var pending: Int64
         func get() throws -> [UInt8] {
-            do { return try result.get() } catch { throw SpoolCorruptBlockError(blockID: id, reason: error.description) }
+            do { return try result.get() } catch { throw SpoolCorruptBlockError(blockID: id, reason: error.description, events: pending) }
         }
     }
 
@@ -272,6 +294,7 @@ public final class Spool: Sendable {
         var appendedAtMillis: Int64
         var delivered: DeliveredBitmap?
         var data: Result<[UInt8], SpoolIOError>
+        var pending: Int64 = 0
     }
 
     /// Removes a block that is fully delivered or dead-lettered. Returns false when it was already gone

@@ -160,5 +160,7 @@ public struct SpoolConfiguration: Sendable, Equatable {
 public struct SpoolCorruptBlockError: Error, Sendable, CustomStringConvertible {
     public var blockID: Int64
     public var reason: String
-    public var description: String { "spool block \(blockID) cannot be decoded: \(reason)" }
+    /// The undelivered events the block held (from its row), lost with its bytes.
+    public var events: Int64 = 0
+    public var description: String { "spool block \(blockID) cannot be decoded (\(events) events): \(reason)" }
 }
