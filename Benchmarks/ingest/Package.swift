@@ -8,7 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     targets: [
         // A symlink to the real VigilCore, restricted to what the pipeline uses.
-        .target(name: "VigilCore", path: "Sources/VigilCore", sources: ["Events", "Redaction", "Metrics"],
+        .target(name: "VigilCore", path: "Sources/VigilCore", sources: ["Events", "Redaction", "Metrics", "Shipping/JSONObjectScanner.swift", "Shipping/DocumentShape.swift"],
                 swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         .executableTarget(name: "IngestBench", dependencies: ["VigilCore"], path: "Sources/IngestBench"),
     ],
