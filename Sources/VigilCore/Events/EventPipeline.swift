@@ -55,8 +55,15 @@ public struct EventPipeline: Sendable {
     /// records the top-level members it walks anyway, so the shipper need not scan again.
     public var computesDocumentShapes: Bool {
         get { scanner.collectMembers }
-        set { scanner.collectMembers = newValue }
+        set {
+            guard newValue != scanner.collectMembers else { return }
+            // The key table flags the names a shape depends on, so only those members are recorded.
+            let keys = JSONKeyTable(slots: slotNames, fields: redactor.scannerFields, members: newValue ? DocumentShape.memberNames : [])
+            scanner = JSONScanner(keys: keys, maxDepth: configuration.maxDepth, collectStrings: redactor.examinesStrings,
+                                  collectMembers: newValue)
+        }
     }
+    private let slotNames: [String]
     private var redactor: Redactor
     // Slot indices in the scanner for each role.
     private let typeSlot: Int
@@ -113,6 +120,7 @@ public struct EventPipeline: Sendable {
                                          valueSlot: valueSlot, conditions: conditions))
         }
         self.derived = derived
+        self.slotNames = slotNames
         let keys = JSONKeyTable(slots: slotNames, fields: redactor.scannerFields)
         scanner = JSONScanner(keys: keys, maxDepth: configuration.maxDepth, collectStrings: redactor.examinesStrings)
 
@@ -221,7 +229,8 @@ public struct EventPipeline: Sendable {
             body: body ?? Array(bytes),
             fields: Event.Fields(service: slots[serviceSlot], level: slots[levelSlot], message: slots[messageSlot]),
             shape: scanner.collectMembers && scanner.close >= 0
-                ? DocumentShape.make(body: bytes, members: scanner.members, close: scanner.close, hasControlBytes: scanner.sawLineBreak)
+                ? DocumentShape.make(body: bytes, members: scanner.members, firstMember: scanner.firstKey, close: scanner.close,
+                                     hasControlBytes: scanner.sawLineBreak)
                 : nil))
     }
 

@@ -16,6 +16,8 @@ public struct JSONKeyTable: Sendable {
         public var field: Int
         /// Whether the field rule removes the member (so the scanner computes the removal range).
         public var drop: Bool
+        /// Whether a top-level member with this name is recorded (for a ``DocumentShape``).
+        public var member: Bool = false
     }
 
     /// Every entry, by entry index.
@@ -29,7 +31,8 @@ public struct JSONKeyTable: Sendable {
     ///   - slots: top-level member names whose values are extracted; slot `i` is `slots[i]`.
     ///     Duplicate names share the first slot index.
     ///   - fields: names with a field rule (index = position in this array) and whether it drops the member.
-    public init(slots: [String], fields: [(name: String, drop: Bool)] = []) {
+    ///   - members: names whose top-level members the scanner records when asked to.
+    public init(slots: [String], fields: [(name: String, drop: Bool)] = [], members: [String] = []) {
         var names: [UInt8] = []
         var nameStarts: [Int] = []
         var nameLengths: [Int] = []
@@ -57,6 +60,7 @@ public struct JSONKeyTable: Sendable {
                 entries[e].drop = rule.drop
             }
         }
+        for name in members { entries[entryIndex(name)].member = true }
         var size = 8
         while size < entries.count * 3 { size <<= 1 }
         var buckets = [Int](repeating: -1, count: size)

@@ -86,15 +86,18 @@ public struct JSONScanner: Sendable {
     /// Whether string values are collected into ``strings`` (needed only for redaction).
     public let collectStrings: Bool
 
-    /// Whether the top-level members are recorded in ``members`` (for a ``DocumentShape``).
+    /// Whether top-level members whose key table entry is flagged `member` are recorded in ``members``
+    /// (for a ``DocumentShape``).
     public var collectMembers: Bool
 
     public private(set) var slots: [JSONValueSpan]
     public private(set) var strings: [JSONValueSpan] = []
     public private(set) var fieldHits: [JSONFieldHit] = []
-    /// With ``collectMembers``: the top-level members, the offset of the closing brace, and whether a raw CR
-    /// or LF appeared (as whitespace: inside strings it is an error).
+    /// With ``collectMembers``: the flagged top-level members, in order. Always: the offsets of the first
+    /// top-level key (-1 for `{}`) and of the closing brace, and whether a raw CR or LF appeared (as
+    /// whitespace: inside strings it is an error).
     public private(set) var members: [JSONObjectScanner.Member] = []
+    public private(set) var firstKey = -1
     public private(set) var close = -1
     public private(set) var sawLineBreak = false
 
@@ -111,6 +114,7 @@ public struct JSONScanner: Sendable {
         strings.removeAll(keepingCapacity: true)
         fieldHits.removeAll(keepingCapacity: true)
         members.removeAll(keepingCapacity: true)
+        firstKey = -1
         close = -1
         sawLineBreak = false
         guard let base = bytes.baseAddress, bytes.count > 0 else {
@@ -130,6 +134,7 @@ public struct JSONScanner: Sendable {
             members = []
             let error = withExtendedLifetime(keys) { state.parseDocument() }
             close = state.close
+            firstKey = state.firstKey
             sawLineBreak = state.sawLineBreak
             return (error, state.strings, state.fieldHits, state.members)
         }
@@ -159,6 +164,7 @@ struct JSONParseState {
     let collectMembers: Bool
     var members: [JSONObjectScanner.Member]
     var close = -1
+    var firstKey = -1
     var sawLineBreak = false
     var i = 0
     var error: JSONScanError?
@@ -370,7 +376,8 @@ struct JSONParseState {
                     let slot = keys.entries[entry].slot
                     if slot >= 0 { slots[slot] = value }
                 }
-                if collectMembers {
+                if firstKey < 0 { firstKey = keyStart }
+                if collectMembers && entry >= 0 && keys.entries[entry].member {
                     members.append(JSONObjectScanner.Member(key: keyStart..<key.end + 1, value: value.outerStart..<value.outerEnd,
                                                             valueStart: p[value.outerStart]))
                 }

@@ -186,7 +186,8 @@ public struct BulkEncoder: Sendable {
             out.append(UInt8(ascii: "}"))
             return
         }
-        let shape = DocumentShape.make(body: body, members: members, close: scanned.close, hasControlBytes: scanned.hasControlBytes)
+        let shape = DocumentShape.make(body: body, members: members, firstMember: members.first?.key.lowerBound ?? -1,
+                                       close: scanned.close, hasControlBytes: scanned.hasControlBytes)
         appendDocument(body, shape: shape, members: members, timestampMillis: timestampMillis, to: &out)
     }
 

@@ -82,14 +82,21 @@ public struct DocumentShape: Sendable, Hashable {
         }
     }
 
-    /// Computes the shape from a document's top-level members (as ``JSONObjectScanner`` or ``JSONScanner``
-    /// report them), in one pass over them.
-    /// (Not generic: an unspecialised generic walk over the members cost more than the rest of it.)
-    public static func make(body: UnsafeBufferPointer<UInt8>, members: [JSONObjectScanner.Member], close: Int,
+    /// The top-level names a shape depends on: members with other names are copied verbatim, so the
+    /// ingestion scanner records only these (``JSONKeyTable``'s `members`).
+    public static let memberNames = [
+        "@timestamp", "message", "msg", "level", "log.level", "service", "service.name", "host", "host.name",
+        "log", "log.original", "event", "event.dataset", "event.original", "ecs", "ecs.version", "ecs.original",
+    ]
+
+    /// Computes the shape from a document's top-level members, in one pass over them: all of them (as
+    /// ``JSONObjectScanner`` reports them) or only those named in ``memberNames`` (as ``JSONScanner`` records
+    /// them). `firstMember` is the offset of the first member's key of all, -1 for `{}`.
+    public static func make(body: UnsafeBufferPointer<UInt8>, members: [JSONObjectScanner.Member], firstMember: Int, close: Int,
                             hasControlBytes: Bool) -> DocumentShape {
         var hasTimestamp = false, hasMessage = false, msgValue: Range<Int>?, levelValue: Range<Int>?
         var dotted: UInt8 = 0, roots: UInt8 = 0, taken: UInt8 = 0
-        var shape = DocumentShape(firstMember: members.first.map { Int32($0.key.lowerBound) } ?? -1, close: Int32(close),
+        var shape = DocumentShape(firstMember: Int32(firstMember), close: Int32(close),
                                   messageValue: nil, levelValue: nil, hasTimestamp: false, hasControlBytes: hasControlBytes,
                                   blockedRoots: 0, takenTargets: 0, renames: [])
         for member in members {
