@@ -475,18 +475,11 @@ struct JSONParseState {
         }
     }
 
-    /// Bit 7 of each byte of the result is set where `x` has `"`, `\`, a byte below 0x20 or a byte >= 0x80.
-    /// Only the lowest set bit is exact (borrows may set higher ones), which is all the caller uses.
+    /// Bit 7 of each byte of the result is set where `x` has `"`, `\`, a byte below 0x20 or a byte >= 0x80
+    /// (the last needs UTF-8 validation). Only the lowest set bit is exact, which is all the caller uses.
     @inline(__always)
     static func specialBytes(_ x: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        let quote = x ^ (ones &* 0x22)
-        let backslash = x ^ (ones &* 0x5C)
-        let hasQuote = (quote &- ones) & ~quote
-        let hasBackslash = (backslash &- ones) & ~backslash
-        let hasControl = (x &- ones &* 0x20) & ~x
-        return (hasQuote | hasBackslash | hasControl | x) & high
+        SWAR.quoteBackslashOrControl(x) | (x & SWAR.high)
     }
 
     /// Validates one multi-byte UTF-8 sequence at `i` (RFC 3629 table 3-7) and steps over it.

@@ -539,20 +539,3 @@ public enum PIIDetectors {
         }
     }
 }
-
-/// Byte-parallel tests on eight ASCII bytes in a `UInt64`: bit 7 of each byte of the result says whether that
-/// byte passes. Every byte must be below 0x80 (callers check), so the additions never carry across bytes.
-enum SWAR {
-    static let ones: UInt64 = 0x0101_0101_0101_0101
-    static let high: UInt64 = 0x8080_8080_8080_8080
-
-    /// Bytes in `lo...hi`.
-    @inline(__always)
-    static func inRange(_ x: UInt64, _ lo: UInt8, _ hi: UInt8) -> UInt64 {
-        (x &+ ones &* UInt64(0x80 - lo)) & ~(x &+ ones &* UInt64(0x7F - hi)) & high
-    }
-
-    /// Bytes equal to `c`.
-    @inline(__always)
-    static func equal(_ x: UInt64, _ c: UInt8) -> UInt64 { inRange(x, c, c) }
-}

@@ -99,7 +99,7 @@ public enum JSONObjectScanner {
                 // Eight bytes at a time while none is a quote, a backslash or a control byte.
                 while i + 8 <= n {
                     let x = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
-                    let special = Self.quoteBackslashOrControl(x)
+                    let special = SWAR.quoteBackslashOrControl(x)
                     if special == 0 { i += 8 } else { i += special.trailingZeroBitCount >> 3; break }
                 }
                 guard i < n else { return false }
@@ -109,20 +109,6 @@ public enum JSONObjectScanner {
                 if c < 0x20 { control = true }
                 i += 1
             }
-        }
-
-        /// Bit 7 of a byte of the result is set where `x` has `"`, `\` or a byte below 0x20 (only the lowest
-        /// set bit is exact, which is all the caller uses). Bytes >= 0x80 are ordinary string content here.
-        @inline(__always)
-        static func quoteBackslashOrControl(_ x: UInt64) -> UInt64 {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let high: UInt64 = 0x8080_8080_8080_8080
-            let quote = x ^ (ones &* 0x22)
-            let backslash = x ^ (ones &* 0x5C)
-            let hasQuote = (quote &- ones) & ~quote
-            let hasBackslash = (backslash &- ones) & ~backslash
-            let hasControl = (x &- ones &* 0x20) & ~x
-            return (hasQuote | hasBackslash | hasControl) & high
         }
 
         /// Skips any value; containers are skipped by bracket depth, strings by their quotes.

@@ -25,7 +25,7 @@ import Testing
 
     /// Random strings built from the characters that matter, at every length around the word boundaries.
     @Test func agreesWithTheByteByByteDefinitionOnRandomStrings() {
-        var rng = ShapeTestRandom(seed: 42)
+        var rng = BackoffTests.SeededGenerator(state: 42)
         let alphabet = Array("0123456789abcdefABCDEFgG-:.TZ+ xé".utf8)
         var disagreements: [String] = []
         for _ in 0..<200_000 {
@@ -41,18 +41,5 @@ import Testing
             if answer.fast != answer.reference { disagreements.append(String(decoding: text, as: UTF8.self)) }
         }
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
-    }
-}
-
-/// A small deterministic generator for the test above.
-struct ShapeTestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

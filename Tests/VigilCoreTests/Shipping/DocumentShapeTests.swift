@@ -33,14 +33,21 @@ import Testing
         return String(decoding: batch.bytes, as: UTF8.self)
     }
 
+    /// The event the pipeline makes of `body`, with or without shapes.
+    static func event(_ body: String, shapes: Bool = true) throws -> Event {
+        var pipeline = try EventPipeline(configuration: PipelineConfiguration(), registry: MetricRegistry())
+        pipeline.computesDocumentShapes = shapes
+        guard case .accepted(let event) = pipeline.process(Array(body.utf8), context: LineContext(source: "test", id: "x", readTimeMillis: 0)) else {
+            throw ShapeTestError.notAccepted(body)
+        }
+        return event
+    }
+
+    enum ShapeTestError: Error { case notAccepted(String) }
+
     @Test(arguments: bodies)
     func pipelineShapeEncodesLikeAScan(body: String) throws {
-        var pipeline = try EventPipeline(configuration: PipelineConfiguration(), registry: MetricRegistry())
-        pipeline.computesDocumentShapes = true
-        guard case .accepted(let event) = pipeline.process(Array(body.utf8), context: LineContext(source: "test", id: "x", readTimeMillis: 0)) else {
-            Issue.record("not accepted: \(body)")
-            return
-        }
+        let event = try Self.event(body)
         let shape = try #require(event.shape)
         #expect(Self.encode(event.body, shape: shape) == Self.encode(event.body, shape: nil))
         if shape.isStorable {
@@ -52,13 +59,8 @@ import Testing
     }
 
     @Test func overflowedShapesAreNotStored() throws {
-        var pipeline = try EventPipeline(configuration: PipelineConfiguration(), registry: MetricRegistry())
-        pipeline.computesDocumentShapes = true
-        guard case .accepted(let event) = pipeline.process(Array(Self.bodies[9].utf8), context: LineContext(source: "t", id: "x", readTimeMillis: 0)),
-              let shape = event.shape else {
-            Issue.record("expected an event with a shape")
-            return
-        }
+        let event = try Self.event(Self.bodies[9])
+        let shape = try #require(event.shape)
         #expect(shape.overflowed && !shape.isStorable)
         #expect(!Array(Self.bodies[9].utf8).withUnsafeBufferPointer { shape.fits($0) })
         let encoded = Self.encode(event.body, shape: shape)
@@ -66,13 +68,7 @@ import Testing
     }
 
     @Test func aShapeDoesNotFitAnotherDocument() throws {
-        var pipeline = try EventPipeline(configuration: PipelineConfiguration(), registry: MetricRegistry())
-        pipeline.computesDocumentShapes = true
-        guard case .accepted(let event) = pipeline.process(Array(Self.bodies[2].utf8), context: LineContext(source: "t", id: "x", readTimeMillis: 0)),
-              let shape = event.shape else {
-            Issue.record("expected an event with a shape")
-            return
-        }
+        let shape = try #require(try Self.event(Self.bodies[2]).shape)
         #expect(Array(Self.bodies[2].utf8).withUnsafeBufferPointer { shape.fits($0) })
         #expect(!Array(Self.bodies[0].utf8).withUnsafeBufferPointer { shape.fits($0) })
         #expect(!Array("{}".utf8).withUnsafeBufferPointer { shape.fits($0) })
@@ -82,11 +78,6 @@ import Testing
     }
 
     @Test func pipelineWithoutShapesLeavesThemOut() throws {
-        var pipeline = try EventPipeline(configuration: PipelineConfiguration(), registry: MetricRegistry())
-        guard case .accepted(let event) = pipeline.process(Array(Self.bodies[0].utf8), context: LineContext(source: "t", id: "x", readTimeMillis: 0)) else {
-            Issue.record("not accepted")
-            return
-        }
-        #expect(event.shape == nil)
+        #expect(try Self.event(Self.bodies[0], shapes: false).shape == nil)
     }
 }
