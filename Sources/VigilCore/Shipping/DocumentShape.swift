@@ -52,9 +52,6 @@ public struct DocumentShape: Sendable, Hashable {
     /// Whether ``encode(into:)`` can store it.
     public var isStorable: Bool { !overflowed }
 
-    /// The inline renames, in document order.
-    public var renames: [Rename] { (0..<renameCount).map(rename) }
-
     @inline(__always)
     public func rename(_ k: Int) -> Rename { k == 0 ? rename0 : rename1 }
 

@@ -92,8 +92,6 @@ public struct SpoolBlockView: Sendable {
     /// The block's size as stored (what `max_bytes` counts).
     public var size: Int { bytes.count }
 
-    /// A record's `_id` as text.
-    public func id(_ entry: SpoolEntry) -> String { String(decoding: bytes[entry.id], as: UTF8.self) }
     /// A copy of a record's body.
     public func body(_ entry: SpoolEntry) -> [UInt8] { Array(bytes[entry.body]) }
     /// A record's stored shape.
