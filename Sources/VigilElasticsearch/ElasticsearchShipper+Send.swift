@@ -7,27 +7,27 @@ extension ElasticsearchShipper {
     /// Sends one batch until every document is delivered or dead-lettered (or the task is cancelled),
     /// resending only what failed and splitting on `413`/`400`.
     func send(_ batch: Batch) async -> LoopEvent {
-        var results = [DocumentResult](repeating: .unresolved, count: batch.documents.count)
-        var attempts = [Int](repeating: 0, count: batch.documents.count)
+        var results = [DocumentResult](repeating: .unresolved, count: batch.count)
+        var attempts = [Int](repeating: 0, count: batch.count)
         var deadLetterEntries: [(position: Int, entry: DeadLetterInput)] = []
         var rng = SystemRandomNumberGenerator()
         let headers = ["Content-Type: application/x-ndjson"] + (configuration.gzipLevel > 0 ? ["Content-Encoding: gzip"] : [])
             + credentialHeaders
 
         func deadLetter(_ position: Int, status: Int, reason: String) {
-            let document = batch.documents[position]
+            let (bytes, entry) = batch.document(at: position)
             let code = Self.reasonCode(reason, status: status)
-            deadLetterEntries.append((position, DeadLetterInput(source: "elasticsearch", position: document.id, reason: code, detail: reason,
-                                                                statusCode: status, raw: document.body)))
+            deadLetterEntries.append((position, DeadLetterInput(source: "elasticsearch", position: String(decoding: bytes[entry.id], as: UTF8.self),
+                                                                reason: code, detail: reason, statusCode: status, raw: Array(bytes[entry.body]))))
         }
 
         // Parts still to send, as positions in the batch; a split pushes two halves.
-        var parts: [[Int]] = [Array(0..<batch.documents.count)]
+        var parts: [[Int]] = [Array(0..<batch.count)]
         sending: while var part = parts.popLast() {
             var failures = 0   // consecutive attempts of this part without progress, for the backoff
             while !part.isEmpty {
                 if Task.isCancelled { break sending }
-                let encoded = part.count == batch.documents.count ? batch.encoded : batch.encoded.subset(part)
+                let encoded = part.count == batch.count ? batch.encoded : batch.encoded.subset(part)
                 let decision = await post(encoded, headers: headers)
                 var retry: [Int] = []
                 var retryReason = ""
@@ -104,7 +104,16 @@ extension ElasticsearchShipper {
                 logger.error("cannot store dead letters", metadata: ["error": "\(error)"])
             }
         }
-        return .finished(blockIDs: batch.documents.map(\.blockID), results: results)
+        // Per block: how many of its documents this batch resolved (its parts are runs of one block each).
+        var resolved: [(blockID: Int64, count: Int)] = []
+        var position = 0
+        for part in batch.parts {
+            var count = 0
+            for k in position..<position + part.entries.count where results[k] != .unresolved { count += 1 }
+            position += part.entries.count
+            if let last = resolved.last, last.blockID == part.blockID { resolved[resolved.count - 1].count += count } else { resolved.append((part.blockID, count)) }
+        }
+        return .finished(resolved: resolved)
     }
 
     /// One `_bulk` request; transport failures and statuses become a classifier decision.

@@ -64,28 +64,47 @@ public final class ElasticsearchShipper: Service, Sendable {
 
     // MARK: Run loop
 
-    /// A document taken from the spool: its block (whose bytes it shares, uncopied) and its place there.
-    struct Pending: Sendable {
+    /// A spool block being shipped: its bytes (shared, uncopied, by every batch that carries some of its
+    /// documents) and the entries not yet put in a batch (`entries[next...]`).
+    struct PendingBlock: Sendable {
         var blockID: Int64
         var bytes: [UInt8]
-        var entry: SpoolEntry
-
-        var id: String { String(decoding: bytes[entry.id], as: UTF8.self) }
-        var body: [UInt8] { Array(bytes[entry.body]) }
-        var bodyCount: Int { entry.body.count }
+        var entries: [SpoolEntry]
+        var next = 0
     }
 
-    /// A request's documents and their encoding.
+    /// A run of consecutive documents of one block inside a batch.
+    struct BatchPart: Sendable {
+        var blockID: Int64
+        var bytes: [UInt8]
+        var entries: ArraySlice<SpoolEntry>
+    }
+
+    /// A request's documents (as runs of blocks, in order) and their encoding. Documents are addressed by
+    /// their position in the batch; bookkeeping is per block, not per document.
     struct Batch: Sendable {
-        var documents: [Pending]
+        var parts: [BatchPart]
         var encoded: EncodedBatch
+        var count: Int { encoded.count }
+
+        /// The document at `position`: its block's bytes and its entry (a walk over the parts; only dead
+        /// letters need it).
+        func document(at position: Int) -> (bytes: [UInt8], entry: SpoolEntry) {
+            var rest = position
+            for part in parts {
+                if rest < part.entries.count { return (part.bytes, part.entries[part.entries.startIndex + rest]) }
+                rest -= part.entries.count
+            }
+            preconditionFailure("document \(position) is not in a batch of \(count)")
+        }
     }
 
     enum DocumentResult: Sendable { case delivered, deadLettered, unresolved }
 
     enum LoopEvent: Sendable {
         case tick
-        case finished(blockIDs: [Int64], results: [DocumentResult])
+        /// How many documents of each block the batch resolved (delivered or dead-lettered).
+        case finished(resolved: [(blockID: Int64, count: Int)])
     }
 
     public func run() async throws {
@@ -114,9 +133,10 @@ public final class ElasticsearchShipper: Service, Sendable {
         let refillBelow = maxEvents
         let refillBytes = configuration.batch.maxBytes
         var encoder = BulkEncoder(configuration: encoderConfiguration)
-        var pending: [Pending] = []
-        var pendingHead = 0
-        var pendingBytes = 0   // body bytes of pending[pendingHead...]
+        var blocks: [PendingBlock] = []   // blocks[blocksHead...] still have entries to batch
+        var blocksHead = 0
+        var pendingCount = 0   // entries not yet batched
+        var pendingBytes = 0   // their body bytes
         var oldestPendingSince: ContinuousClock.Instant?
         var lastBlockID: Int64 = 0
         var spoolMayHaveMore = true
@@ -132,11 +152,11 @@ public final class ElasticsearchShipper: Service, Sendable {
             var tickScheduled = false
             var exiting = false
 
-            func apply(_ blockIDs: [Int64], _ results: [DocumentResult]) async {
+            func apply(_ resolved: [(blockID: Int64, count: Int)]) async {
                 var done: [Int64] = []
-                for (blockID, result) in zip(blockIDs, results) where result != .unresolved {
+                for (blockID, count) in resolved where count > 0 {
                     guard let left = remainingInBlock[blockID] else { continue }
-                    if left <= 1 { remainingInBlock[blockID] = nil; done.append(blockID) } else { remainingInBlock[blockID] = left - 1 }
+                    if left <= count { remainingInBlock[blockID] = nil; done.append(blockID) } else { remainingInBlock[blockID] = left - count }
                 }
                 guard !done.isEmpty else { return }
                 let spool = self.spool
@@ -159,11 +179,11 @@ public final class ElasticsearchShipper: Service, Sendable {
                     exiting = true
                     group.cancelAll()
                     logger.warning("shutdown deadline reached; undelivered events stay in the spool",
-                                   metadata: ["es.in_flight": "\(inFlight)", "es.pending": "\(pending.count - pendingHead)"])
+                                   metadata: ["es.in_flight": "\(inFlight)", "es.pending": "\(pendingCount)"])
                 }
                 if exiting {
                     guard let event = await group.next() else { break }
-                    if case let .finished(blockIDs, results) = event { await apply(blockIDs, results) }
+                    if case let .finished(resolved) = event { await apply(resolved) }
                     continue
                 }
 
@@ -173,29 +193,28 @@ public final class ElasticsearchShipper: Service, Sendable {
                 }
 
                 // Refill from the spool.
-                if pending.count - pendingHead < refillBelow, pendingBytes < refillBytes, spoolMayHaveMore, now >= nextReadAllowed {
+                if pendingCount < refillBelow, pendingBytes < refillBytes, spoolMayHaveMore, now >= nextReadAllowed {
                     let spool = self.spool
                     let after = lastBlockID
                     let budget = refillBytes - pendingBytes
-                    let wanted = refillBelow - (pending.count - pendingHead)
+                    let wanted = refillBelow - pendingCount
                     do {
-                        let blocks = try await io.run { _ in try spool.oldestBlockViews(limit: 32, after: after, maxBytes: budget, maxEvents: wanted) }
+                        let views = try await io.run { _ in try spool.oldestBlockViews(limit: 32, after: after, maxBytes: budget, maxEvents: wanted) }
                         readFailures = 0
-                        spoolMayHaveMore = !blocks.isEmpty
-                        if pendingHead > 4096 { pending.removeFirst(pendingHead); pendingHead = 0 }
-                        for block in blocks {
-                            lastBlockID = max(lastBlockID, block.blockID)
-                            guard !block.entries.isEmpty else {
-                                _ = try? await io.run { _ in try spool.complete(blockID: block.blockID) }
+                        spoolMayHaveMore = !views.isEmpty
+                        if blocksHead > 0 { blocks.removeFirst(blocksHead); blocksHead = 0 }
+                        for view in views {
+                            lastBlockID = max(lastBlockID, view.blockID)
+                            guard !view.entries.isEmpty else {
+                                _ = try? await io.run { _ in try spool.complete(blockID: view.blockID) }
                                 continue
                             }
-                            remainingInBlock[block.blockID] = block.entries.count
-                            for entry in block.entries {
-                                pending.append(Pending(blockID: block.blockID, bytes: block.bytes, entry: entry))
-                                pendingBytes += entry.body.count
-                            }
+                            remainingInBlock[view.blockID] = view.entries.count
+                            pendingCount += view.entries.count
+                            for entry in view.entries { pendingBytes += entry.body.count }
+                            blocks.append(PendingBlock(blockID: view.blockID, bytes: view.bytes, entries: view.entries))
                         }
-                        if !blocks.isEmpty, oldestPendingSince == nil { oldestPendingSince = now }
+                        if !views.isEmpty, oldestPendingSince == nil { oldestPendingSince = now }
                     } catch let error as SpoolCorruptBlockError {
                         // An unreadable block must not wedge the queue: keep a trace, count what it held, move past it.
                         logger.error("spool block cannot be decoded; dead-lettered",
@@ -218,34 +237,53 @@ public final class ElasticsearchShipper: Service, Sendable {
 
                 // Launch batches.
                 let flushing = deadline != nil
-                while inFlight < configuration.maxInFlight, pending.count > pendingHead {
-                    let available = pending.count - pendingHead
+                while inFlight < configuration.maxInFlight, pendingCount > 0 {
+                    let available = pendingCount
                     let waited = oldestPendingSince.map { now - $0 >= configuration.batch.timeout } ?? false
                     guard available >= maxEvents || pendingBytes >= configuration.batch.maxBytes || waited || flushing else { break }
+                    // Sized from the bodies it will hold (plus action line and ECS fields), so the buffer is
+                    // allocated once: growing a half-megabyte array copies it and faults in fresh pages.
+                    let taking = min(available, maxEvents)
+                    let bodyEstimate = available <= maxEvents ? pendingBytes : pendingBytes / available * taking
                     var encoded = EncodedBatch()
-                    encoded.reserveCapacity(min(configuration.batch.maxBytes + 4096, available * 512))
-                    var documents: [Pending] = []
-                    documents.reserveCapacity(min(available, maxEvents))
-                    while pendingHead < pending.count, documents.count < maxEvents, encoded.bytes.count < configuration.batch.maxBytes {
-                        let item = pending[pendingHead]
-                        // Stop before a document would push the request past max_bytes (a lone big one still goes).
-                        if !documents.isEmpty, encoded.bytes.count + item.bodyCount + 256 > configuration.batch.maxBytes { break }
-                        item.bytes.withUnsafeBufferPointer { block in
-                            let shape = item.entry.shape.flatMap { DocumentShape(bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(block)[$0])) }
-                            encoder.append(id: UnsafeBufferPointer(rebasing: block[item.entry.id]), timestampMillis: item.entry.timestampMillis,
-                                           body: UnsafeBufferPointer(rebasing: block[item.entry.body]), shape: shape, to: &encoded)
+                    encoded.reserveCapacity(min(configuration.batch.maxBytes + 4096, bodyEstimate + taking * 320), items: taking)
+                    var parts: [BatchPart] = []
+                    var full = false
+                    while !full, blocksHead < blocks.count, encoded.count < maxEvents {
+                        let block = blocks[blocksHead]
+                        let first = block.next
+                        var next = first
+                        block.bytes.withUnsafeBufferPointer { bytes in
+                            while next < block.entries.count, encoded.count < maxEvents {
+                                let entry = block.entries[next]
+                                // Stop before a document would push the request past max_bytes (a lone big one still goes).
+                                if encoded.count > 0, encoded.bytes.count + entry.body.count + 256 > configuration.batch.maxBytes { full = true; break }
+                                let shape = entry.shape.flatMap { DocumentShape(bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[$0])) }
+                                encoder.append(id: UnsafeBufferPointer(rebasing: bytes[entry.id]), timestampMillis: entry.timestampMillis,
+                                               body: UnsafeBufferPointer(rebasing: bytes[entry.body]), shape: shape, to: &encoded)
+                                pendingBytes -= entry.body.count
+                                next += 1
+                            }
                         }
-                        documents.append(item)
-                        pendingHead += 1
-                        pendingBytes -= item.bodyCount
+                        if next > first {
+                            parts.append(BatchPart(blockID: block.blockID, bytes: block.bytes, entries: block.entries[first..<next]))
+                            pendingCount -= next - first
+                        }
+                        if next == block.entries.count {
+                            // Every entry is in a batch: drop the queue's reference so the bytes go with the last batch.
+                            blocks[blocksHead] = PendingBlock(blockID: block.blockID, bytes: [], entries: [])
+                            blocksHead += 1
+                        } else {
+                            blocks[blocksHead].next = next
+                        }
                     }
-                    oldestPendingSince = pending.count > pendingHead ? now : nil
-                    let batch = Batch(documents: documents, encoded: encoded)
+                    oldestPendingSince = pendingCount > 0 ? now : nil
+                    let batch = Batch(parts: parts, encoded: encoded)
                     inFlight += 1
                     group.addTask { await self.send(batch) }
                 }
 
-                if flushing, inFlight == 0, pending.count == pendingHead, !spoolMayHaveMore { break }
+                if flushing, inFlight == 0, pendingCount == 0, !spoolMayHaveMore { break }
                 if !tickScheduled {
                     tickScheduled = true
                     group.addTask {
@@ -258,9 +296,9 @@ public final class ElasticsearchShipper: Service, Sendable {
                 case .tick:
                     tickScheduled = false
                     spoolMayHaveMore = true
-                case let .finished(blockIDs, results):
+                case let .finished(resolved):
                     inFlight -= 1
-                    await apply(blockIDs, results)
+                    await apply(resolved)
                 }
             }
             group.cancelAll()

@@ -25,6 +25,7 @@ public enum Agent {
     /// Runs the agent and returns the process exit status: 0 after a graceful shutdown, 1 for a bad
     /// configuration, 2 when a part fails to start or fails while running.
     public static func main(_ options: AgentOptions) async -> Int32 {
+        AllocatorTuning.apply(environment: ProcessInfo.processInfo.environment)
         var config: AgentConfiguration
         do {
             config = try ConfigurationLoader.load(path: options.configPath)

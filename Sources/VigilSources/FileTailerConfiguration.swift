@@ -28,7 +28,7 @@ public struct FileTailerConfiguration: Sendable {
 
     public init(paths: [String], exclude: [String] = [], format: LogFormat = .json, startAt: StartPosition = .beginning,
                 scanInterval: Duration = .seconds(1), pollInterval: Duration = .milliseconds(250),
-                idleFlush: Duration = .seconds(5), maxLineBytes: Int = 1 << 20, readChunkBytes: Int = 256 * 1024,
+                idleFlush: Duration = .seconds(5), maxLineBytes: Int = 1 << 20, readChunkBytes: Int = 1 << 20,
                 sourceName: String = "file") {
         self.paths = paths
         self.exclude = exclude

@@ -91,6 +91,7 @@ struct ESCommand: AsyncParsableCommand {
         @Option(help: "Bytes per request.") var batchMaxBytes: Int?
 
         func run() async throws {
+            AllocatorTuning.apply(environment: ProcessInfo.processInfo.environment)
             var es = try connection.resolve()
             if let gzipLevel { es.gzipLevel = gzipLevel }
             if let maxInFlight { es.maxInFlight = maxInFlight }

@@ -67,7 +67,10 @@ public struct EncodedBatch: Sendable {
         ends.append(bytes.count)
     }
 
-    public mutating func reserveCapacity(_ n: Int) { bytes.reserveCapacity(n) }
+    public mutating func reserveCapacity(_ n: Int, items: Int = 0) {
+        bytes.reserveCapacity(n)
+        ends.reserveCapacity(items)
+    }
 }
 
 /// Encodes documents as `_bulk` `create` items with Elastic Common Schema fields.

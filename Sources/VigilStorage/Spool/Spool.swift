@@ -31,6 +31,15 @@ public final class Spool: Sendable {
     public let deadLetters: DeadLetterStore
     /// Segment files; every spool operation takes this lock first, then the database's.
     private let segments: Mutex<SpoolSegments>
+    /// Encoding buffers kept between appends (one per concurrent appender).
+    private let scratchBuffers = Mutex<[ScratchBuffer]>([])
+
+    private func takeScratch() -> ScratchBuffer { scratchBuffers.withLock { $0.popLast() } ?? ScratchBuffer() }
+    private func returnScratch(_ buffer: ScratchBuffer) {
+        // Keep at most two, and none that one huge batch made huge.
+        guard buffer.capacity <= 8 << 20 else { return }
+        scratchBuffers.withLock { if $0.count < 2 { $0.append(buffer) } }
+    }
 
     public init(database: VigilDatabase, configuration: SpoolConfiguration, deadLetters: DeadLetterStore? = nil) throws {
         self.database = database
@@ -58,8 +67,16 @@ public final class Spool: Sendable {
     /// read that were rejected), all in one transaction. Under `when_full: block` a full spool writes
     /// nothing and returns ``SpoolAppendResult/full``.
     public func append(_ records: [SpoolRecord], checkpoint: FileCheckpoint?, deadLetters rejected: [DeadLetterInput]) throws -> SpoolAppendResult {
-        // Encode outside the lock: it is the only per-event work.
-        let data: [UInt8]? = records.isEmpty ? nil : SpoolBlockCodec.encode(records)
+        // Encode outside the lock (it is the only per-event work), into a buffer kept for the next append:
+        // a fresh megabyte per block would come and go through the allocator hundreds of times a second.
+        let scratch = records.isEmpty ? nil : takeScratch()
+        defer { if let scratch { returnScratch(scratch) } }
+        let data: UnsafeRawBufferPointer? = scratch.map { scratch in
+            let size = SpoolBlockCodec.encodedSize(records)
+            let base = scratch.reserve(size)
+            SpoolBlockCodec.encode(records, size: size, into: base)
+            return UnsafeRawBufferPointer(start: base, count: size)
+        }
         let minTimestamp = records.lazy.map(\.timestampMillis).min() ?? 0
         let deadLetterStore = deadLetters
         let configuration = configuration
@@ -378,4 +395,22 @@ public final class Spool: Sendable {
                               droppedTotal: state.droppedTotal)
         }
     }
+}
+
+/// A growable raw buffer that one appender owns at a time (see `Spool.append`).
+final class ScratchBuffer: @unchecked Sendable {
+    private(set) var base: UnsafeMutableRawPointer?
+    private(set) var capacity = 0
+
+    /// At least `size` bytes; the contents are not kept when it grows.
+    func reserve(_ size: Int) -> UnsafeMutableRawPointer {
+        if size > capacity || base == nil {
+            base?.deallocate()
+            capacity = max(size, 4096)
+            base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        }
+        return base!
+    }
+
+    deinit { base?.deallocate() }
 }

@@ -24,23 +24,28 @@ enum SpoolBlockCodec {
     static func encode(_ records: [SpoolRecord]) -> [UInt8] {
         let size = encodedSize(records)
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            // A plain cursor rather than closures over a captured `var`, which would cost a dynamic
-            // exclusivity check per field.
-            var out = Writer(base: UnsafeMutableRawPointer(buffer.baseAddress!))
-            out.put(version)
-            for record in records {
-                out.put(record.kind)
-                out.put(record.timestampMillis)
-                var id = record.id
-                id.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
-                var source = record.source
-                source.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
-                record.body.withUnsafeBytes { out.putBytes($0) }
-                out.putShape(record.shape)
-            }
-            precondition(out.at == size, "spool block size mismatch")
+            encode(records, size: size, into: UnsafeMutableRawPointer(buffer.baseAddress!))
             initialized = size
         }
+    }
+
+    /// Writes the block of `records` (whose ``encodedSize(_:)`` is `size`) at `base`.
+    static func encode(_ records: [SpoolRecord], size: Int, into base: UnsafeMutableRawPointer) {
+        // A plain cursor rather than closures over a captured `var`, which would cost a dynamic
+        // exclusivity check per field.
+        var out = Writer(base: base)
+        out.put(version)
+        for record in records {
+            out.put(record.kind)
+            out.put(record.timestampMillis)
+            var id = record.id
+            id.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
+            var source = record.source
+            source.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
+            record.body.withUnsafeBytes { out.putBytes($0) }
+            out.putShape(record.shape)
+        }
+        precondition(out.at == size, "spool block size mismatch")
     }
 
     private struct Writer {

@@ -113,7 +113,12 @@ struct SpoolSegments {
 
     /// Writes a block at `offset` of the active segment (before its row commits).
     func write(_ data: [UInt8], at offset: Int64) throws {
-        try data.withUnsafeBytes { buffer in
+        try data.withUnsafeBytes { try write($0, at: offset) }
+    }
+
+    /// Writes a block at `offset` of the active segment (before its row commits).
+    func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws {
+        do {
             var done = 0
             while done < buffer.count {
                 let n = pwrite(activeFD, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
