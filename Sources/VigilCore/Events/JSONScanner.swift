@@ -364,10 +364,16 @@ struct JSONParseState {
                 pendingDrop = -1
             }
             let entry = lookupKey(key)
-            skipWhitespace()
-            guard i < n, p[i] == UInt8(ascii: ":") else { return unexpected("':' after an object key") }
-            i += 1
-            skipWhitespace()
+            // Compact JSON (every log line a shipper sees) has no whitespace around ':' and ','; test for
+            // that first and skip whitespace only when the next byte could be some.
+            if i < n && p[i] == UInt8(ascii: ":") {
+                i += 1
+            } else {
+                skipWhitespace()
+                guard i < n, p[i] == UInt8(ascii: ":") else { return unexpected("':' after an object key") }
+                i += 1
+            }
+            if i < n && p[i] <= 0x20 { skipWhitespace() }
             let field = entry >= 0 ? keys.entries[entry].field : -1
             guard parseValue(depth: depth, collect: collect && field < 0) else { return false }
             let value = last
@@ -397,12 +403,12 @@ struct JSONParseState {
             } else {
                 keptBefore = true
             }
-            skipWhitespace()
+            if i < n && p[i] <= 0x20 { skipWhitespace() }
             guard i < n else { return unexpected("',' or '}'") }
             if p[i] == UInt8(ascii: ",") {
                 commaPosition = i
                 i += 1
-                skipWhitespace()
+                if i < n && p[i] <= 0x20 { skipWhitespace() }
                 continue
             }
             if p[i] == UInt8(ascii: "}") {

@@ -145,7 +145,8 @@ import Testing
     @Test func deterministicIDs() {
         let ns = DeterministicID.namespace("2049:131:256-9f1c2d3e4f5a6b7c")
         let a = DeterministicID.make(ns, position: 4096)
-        #expect(a.count == 32)
+        #expect(a.utf8.count == 15)
+        #expect(a.utf8.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || ($0 >= 0x30 && $0 <= 0x39) || (($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A) })
         #expect(a == DeterministicID.make(DeterministicID.namespace("2049:131:256-9f1c2d3e4f5a6b7c"), position: 4096))
         #expect(a != DeterministicID.make(ns, position: 4097))
         #expect(a != DeterministicID.make(DeterministicID.namespace("2049:132:256-9f1c2d3e4f5a6b7c"), position: 4096))
