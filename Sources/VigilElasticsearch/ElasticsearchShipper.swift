@@ -68,7 +68,7 @@ public final class ElasticsearchShipper: Service, Sendable {
     /// documents) and the entries not yet put in a batch (`entries[next...]`).
     struct PendingBlock: Sendable {
         var blockID: Int64
-        var bytes: [UInt8]
+        var bytes: SpoolBlockBuffer?
         var entries: [SpoolEntry]
         var next = 0
     }
@@ -76,7 +76,7 @@ public final class ElasticsearchShipper: Service, Sendable {
     /// A run of consecutive documents of one block inside a batch.
     struct BatchPart: Sendable {
         var blockID: Int64
-        var bytes: [UInt8]
+        var bytes: SpoolBlockBuffer
         var entries: ArraySlice<SpoolEntry>
     }
 
@@ -89,7 +89,7 @@ public final class ElasticsearchShipper: Service, Sendable {
 
         /// The document at `position`: its block's bytes and its entry (a walk over the parts; only dead
         /// letters need it).
-        func document(at position: Int) -> (bytes: [UInt8], entry: SpoolEntry) {
+        func document(at position: Int) -> (bytes: SpoolBlockBuffer, entry: SpoolEntry) {
             var rest = position
             for part in parts {
                 if rest < part.entries.count { return (part.bytes, part.entries[part.entries.startIndex + rest]) }
@@ -251,9 +251,10 @@ public final class ElasticsearchShipper: Service, Sendable {
                     var full = false
                     while !full, blocksHead < blocks.count, encoded.count < maxEvents {
                         let block = blocks[blocksHead]
+                        guard let blockBytes = block.bytes else { blocksHead += 1; continue }
                         let first = block.next
                         var next = first
-                        block.bytes.withUnsafeBufferPointer { bytes in
+                        blockBytes.withUnsafeBufferPointer { bytes in
                             while next < block.entries.count, encoded.count < maxEvents {
                                 let entry = block.entries[next]
                                 // Stop before a document would push the request past max_bytes (a lone big one still goes).
@@ -266,12 +267,12 @@ public final class ElasticsearchShipper: Service, Sendable {
                             }
                         }
                         if next > first {
-                            parts.append(BatchPart(blockID: block.blockID, bytes: block.bytes, entries: block.entries[first..<next]))
+                            parts.append(BatchPart(blockID: block.blockID, bytes: blockBytes, entries: block.entries[first..<next]))
                             pendingCount -= next - first
                         }
                         if next == block.entries.count {
                             // Every entry is in a batch: drop the queue's reference so the bytes go with the last batch.
-                            blocks[blocksHead] = PendingBlock(blockID: block.blockID, bytes: [], entries: [])
+                            blocks[blocksHead] = PendingBlock(blockID: block.blockID, bytes: nil, entries: [])
                             blocksHead += 1
                         } else {
                             blocks[blocksHead].next = next

@@ -12,10 +12,9 @@ import VigilStorage
 enum SourceWiring {
     static func makeSink(spool: Spool, io: BlockingIO, onAccepted: @escaping @Sendable ([Event]) -> Void) -> SourceSink {
         { events, rejects, checkpoint in
-            let records = events.map { SpoolRecord(id: $0.id, kind: $0.kind.rawValue, timestampMillis: $0.timestampMillis, source: $0.source, body: $0.body,
-                                                          shape: $0.shape) }
             let letters = rejects.map { DeadLetterInput(source: $0.source, position: $0.position, reason: $0.reason.rawValue, detail: $0.message, raw: $0.raw) }
-            let result = try await io.run { try spool.append(records, checkpoint: checkpoint, deadLetters: letters) }
+            // Events go in as they are (they are `SpoolEncodable`): no record array per batch.
+            let result = try await io.run { try spool.append(events, checkpoint: checkpoint, deadLetters: letters) }
             guard result == .committed else { return false }
             onAccepted(events)
             return true

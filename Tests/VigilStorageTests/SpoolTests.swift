@@ -33,6 +33,51 @@ import VigilCore
         #expect(stats == SpoolStats(bytes: 0, events: 0, blocks: 0, oldestTimestampMillis: nil, oldestAppendedAtMillis: nil, droppedTotal: 0))
     }
 
+    /// Block views come from a pool of buffers: a buffer goes back when its last holder lets go and is
+    /// filled again by a later read, never while a view still holds it.
+    @Test func blockViewBuffersAreReusedOnlyOnceReleased() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let spool = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration())
+        for k in 0 ..< 6 { #expect(try spool.append(records(k * 10 ..< k * 10 + 10), checkpoint: nil) == .committed) }
+        func bodies(_ view: SpoolBlockView) -> [[UInt8]] { view.entries.map { view.body($0) } }
+        func expected(_ k: Int) -> [[UInt8]] { records(k * 10 ..< k * 10 + 10).map(\.body) }
+
+        // Held views keep their bytes while later blocks are read into other buffers.
+        var held: [SpoolBlockView] = []
+        var after: Int64 = 0
+        for _ in 0 ..< 3 {
+            let view = try #require(try spool.oldestBlockViews(limit: 1, after: after, maxBytes: .max).first)
+            after = view.blockID
+            held.append(view)
+        }
+        for (k, view) in held.enumerated() { #expect(bodies(view) == expected(k)) }
+        let firstBase = held[0].bytes.withUnsafeBytes { $0.baseAddress }
+        held.removeAll()
+
+        // Released buffers are filled again with the next blocks, whose contents read back exactly.
+        var reused = false
+        for k in 3 ..< 6 {
+            let view = try #require(try spool.oldestBlockViews(limit: 1, after: after, maxBytes: .max).first)
+            after = view.blockID
+            if view.bytes.withUnsafeBytes({ $0.baseAddress }) == firstBase { reused = true }
+            #expect(bodies(view) == expected(k))
+        }
+        #expect(reused)
+    }
+
+    /// Sources append their `Event`s directly; the block holds the same bytes as for equivalent records.
+    @Test func eventsAppendLikeRecords() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let spool = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration())
+        let input = records(0 ..< 4)
+        let events = input.map { Event(id: $0.id, kind: EventKind(rawValue: $0.kind)!, timestampMillis: $0.timestampMillis, source: $0.source, body: $0.body) }
+        #expect(SpoolBlockCodec.encode(events) == SpoolBlockCodec.encode(input))
+        #expect(try spool.append(events, checkpoint: nil) == .committed)
+        #expect(try spool.oldestBlocks(limit: 1).first?.records == input)
+    }
+
     @Test func codecKeepsDocumentShapesAndReadsVersionOneBlocks() throws {
         let body = Array(#"{"service":"api","level":"info"}"#.utf8)
         let shape = body.withUnsafeBufferPointer { buffer in
@@ -51,7 +96,7 @@ import VigilCore
         #expect(decoded.records[0].shape == shape)
         // What the shipper reads: the shape's bytes, decoded in place.
         let entries = try bytes.withUnsafeBytes { try SpoolBlockCodec.entries($0) }
-        let view = SpoolBlockView(blockID: 1, appendedAtMillis: 0, bytes: bytes, entries: entries)
+        let view = SpoolBlockView(blockID: 1, appendedAtMillis: 0, bytes: SpoolBlockBuffer(copying: bytes), entries: entries)
         #expect(view.shape(entries[0]) == shape)
         #expect(view.shape(entries[1]) == nil)
         #expect(view.body(entries[1]) == body)
@@ -128,7 +173,7 @@ import VigilCore
         defer { dir.remove() }
         let spool = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration())
         try spool.saveCheckpoint(FileCheckpoint(key: "b", path: "/b", offset: 1))
-        #expect(try spool.append([], checkpoint: FileCheckpoint(key: "a", path: "/a", offset: 2)) == .committed)
+        #expect(try spool.append([SpoolRecord](), checkpoint: FileCheckpoint(key: "a", path: "/a", offset: 2)) == .committed)
         #expect(try spool.loadCheckpoints() == [FileCheckpoint(key: "a", path: "/a", offset: 2), FileCheckpoint(key: "b", path: "/b", offset: 1)])
         try spool.removeCheckpoint(key: "a")
         #expect(try spool.loadCheckpoints().map(\.key) == ["b"])

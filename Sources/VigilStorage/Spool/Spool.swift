@@ -1,3 +1,4 @@
+import VigilCore
 import Synchronization
 
 /// The durable spool between the sources and the sinks: blocks of events in `vigil.db`.
@@ -31,6 +32,8 @@ public final class Spool: Sendable {
     public let deadLetters: DeadLetterStore
     /// Segment files; every spool operation takes this lock first, then the database's.
     private let segments: Mutex<SpoolSegments>
+    /// Buffers for blocks read by ``oldestBlockViews(limit:after:maxBytes:maxEvents:)``, reused once freed.
+    private let readBuffers = SpoolBufferPool()
     /// Encoding buffers kept between appends (one per concurrent appender).
     private let scratchBuffers = Mutex<[ScratchBuffer]>([])
 
@@ -59,14 +62,18 @@ public final class Spool: Sendable {
     }
 
     /// Appends a batch as one block and advances `checkpoint`, in one transaction.
-    public func append(_ records: [SpoolRecord], checkpoint: FileCheckpoint?) throws -> SpoolAppendResult {
+    @_specialize(where R == Event)
+    @_specialize(where R == SpoolRecord)
+    public func append<R: SpoolEncodable>(_ records: [R], checkpoint: FileCheckpoint?) throws -> SpoolAppendResult {
         try append(records, checkpoint: checkpoint, deadLetters: [])
     }
 
     /// Appends a batch as one block, advances `checkpoint` and stores `deadLetters` (lines of the same
     /// read that were rejected), all in one transaction. Under `when_full: block` a full spool writes
     /// nothing and returns ``SpoolAppendResult/full``.
-    public func append(_ records: [SpoolRecord], checkpoint: FileCheckpoint?, deadLetters rejected: [DeadLetterInput]) throws -> SpoolAppendResult {
+    @_specialize(where R == Event)
+    @_specialize(where R == SpoolRecord)
+    public func append<R: SpoolEncodable>(_ records: [R], checkpoint: FileCheckpoint?, deadLetters rejected: [DeadLetterInput]) throws -> SpoolAppendResult {
         // Encode outside the lock (it is the only per-event work), into a buffer kept for the next append:
         // a fresh megabyte per block would come and go through the allocator hundreds of times a second.
         let scratch = records.isEmpty ? nil : takeScratch()
@@ -255,7 +262,7 @@ public final class Spool: Sendable {
     /// Reads blocks' bytes under the locks; decoding happens outside them, so appends do not wait for it.
     /// A block that cannot be read or decoded throws ``SpoolCorruptBlockError`` when it is mapped.
     private func readBlocks(limit: Int, after: Int64?, maxBytes: Int?, maxEvents: Int) throws -> [CheckedBlock] {
-        let database = database
+        let database = database, readBuffers = readBuffers
         let raw = try segments.withLock { segments throws -> [RawBlock] in
             try database.sqlite.withConnection { conn in
                 var total = 0
@@ -272,13 +279,13 @@ public final class Spool: Sendable {
                     if !blocks.isEmpty, total + row.size > maxBytes ?? .max || events >= maxEvents { break }
                     total += row.size
                     events += row.pending
-                    let data: Result<[UInt8], SpoolIOError>
+                    let data: Result<SpoolBlockBuffer, SpoolIOError>
                     if let segment = row.segment {
-                        do { data = .success(try segments.read(segment: segment, offset: row.offset, length: row.size)) }
+                        do { data = .success(try segments.read(segment: segment, offset: row.offset, length: row.size, pool: readBuffers)) }
                         catch let error as SpoolIOError { data = .failure(error) }
                     } else {
                         // Rows written before segment files kept the block inline.
-                        data = .success(try conn.queryFirst("SELECT data FROM spool_blocks WHERE id = ?", [.integer(row.id)]) { $0.blob(0) } ?? [])
+                        data = .success(SpoolBlockBuffer(copying: try conn.queryFirst("SELECT data FROM spool_blocks WHERE id = ?", [.integer(row.id)]) { $0.blob(0) } ?? []))
                     }
                     blocks.append(RawBlock(id: row.id, appendedAtMillis: row.appended, delivered: row.delivered, data: data, pending: Int64(row.pending)))
                 }
@@ -299,9 +306,9 @@ public final class Spool: Sendable {
 
     private struct CheckedData {
         var id: Int64
-        var result: Result<[UInt8], SpoolIOError>
+        var result: Result<SpoolBlockBuffer, SpoolIOError>
         var pending: Int64
-        func get() throws -> [UInt8] {
+        func get() throws -> SpoolBlockBuffer {
             do { return try result.get() } catch { throw SpoolCorruptBlockError(blockID: id, reason: error.description, events: pending) }
         }
     }
@@ -310,7 +317,7 @@ public final class Spool: Sendable {
         var id: Int64
         var appendedAtMillis: Int64
         var delivered: DeliveredBitmap?
-        var data: Result<[UInt8], SpoolIOError>
+        var data: Result<SpoolBlockBuffer, SpoolIOError>
         var pending: Int64 = 0
     }
 

@@ -13,15 +13,23 @@ enum SpoolBlockCodec {
     static let version: UInt8 = 2
     static let recordOverhead = 1 + 8 + 4 + 4 + 4 + 1
 
-    static func encodedSize(_ records: [SpoolRecord]) -> Int {
+    @_specialize(where R == Event)
+    @_specialize(where R == SpoolRecord)
+    static func encodedSize<R: SpoolEncodable>(_ records: [R]) -> Int {
         var size = 1
         for record in records {
-            size += recordOverhead + record.id.utf8.count + record.source.utf8.count + record.body.count + (record.shape?.encodedSize ?? 0)
+            size += recordOverhead + record.id.utf8.count + record.source.utf8.count + record.body.count + (storedShape(record.shape)?.encodedSize ?? 0)
         }
         return size
     }
 
-    static func encode(_ records: [SpoolRecord]) -> [UInt8] {
+    /// Shapes that cannot be stored (``DocumentShape/isStorable``) are left out; the shipper scans those documents.
+    @inline(__always)
+    static func storedShape(_ shape: DocumentShape?) -> DocumentShape? { shape?.isStorable == true ? shape : nil }
+
+    @_specialize(where R == Event)
+    @_specialize(where R == SpoolRecord)
+    static func encode<R: SpoolEncodable>(_ records: [R]) -> [UInt8] {
         let size = encodedSize(records)
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             encode(records, size: size, into: UnsafeMutableRawPointer(buffer.baseAddress!))
@@ -30,20 +38,22 @@ enum SpoolBlockCodec {
     }
 
     /// Writes the block of `records` (whose ``encodedSize(_:)`` is `size`) at `base`.
-    static func encode(_ records: [SpoolRecord], size: Int, into base: UnsafeMutableRawPointer) {
+    @_specialize(where R == Event)
+    @_specialize(where R == SpoolRecord)
+    static func encode<R: SpoolEncodable>(_ records: [R], size: Int, into base: UnsafeMutableRawPointer) {
         // A plain cursor rather than closures over a captured `var`, which would cost a dynamic
         // exclusivity check per field.
         var out = Writer(base: base)
         out.put(version)
         for record in records {
-            out.put(record.kind)
+            out.put(record.kindRawValue)
             out.put(record.timestampMillis)
             var id = record.id
             id.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
             var source = record.source
             source.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
             record.body.withUnsafeBytes { out.putBytes($0) }
-            out.putShape(record.shape)
+            out.putShape(storedShape(record.shape))
         }
         precondition(out.at == size, "spool block size mismatch")
     }

@@ -141,6 +141,26 @@ struct SpoolSegments {
 
     /// Reads the `length` bytes of a block.
     mutating func read(segment: Int64, offset: Int64, length: Int) throws -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+            try read(segment: segment, offset: offset, length: length, into: UnsafeMutableRawPointer(buffer.baseAddress!))
+            initialized = length
+        }
+    }
+
+    /// Reads the `length` bytes of a block into a buffer of the pool.
+    mutating func read(segment: Int64, offset: Int64, length: Int, pool: SpoolBufferPool) throws -> SpoolBlockBuffer {
+        let (base, capacity) = pool.take(length)
+        do {
+            try read(segment: segment, offset: offset, length: length, into: base)
+        } catch {
+            pool.giveBack(base, capacity: capacity)
+            throw error
+        }
+        return SpoolBlockBuffer(base: base, capacity: capacity, count: length, pool: pool)
+    }
+
+    /// Reads the `length` bytes of a block to `base`.
+    mutating func read(segment: Int64, offset: Int64, length: Int, into base: UnsafeMutableRawPointer) throws {
         let path = Self.path(directory, segment)
         let fd: Int32
         if let cached = readFDs[segment] {
@@ -150,18 +170,15 @@ struct SpoolSegments {
             guard fd >= 0 else { throw SpoolIOError(operation: "open", path: path, errno: errno) }
             readFDs[segment] = fd
         }
-        return try [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
-            var done = 0
-            while done < length {
-                let n = pread(fd, buffer.baseAddress! + done, length - done, off_t(offset) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SpoolIOError(operation: "read", path: path, errno: errno)
-                }
-                if n == 0 { throw SpoolIOError(operation: "read (file shorter than the block)", path: path, errno: EIO) }
-                done += n
+        var done = 0
+        while done < length {
+            let n = pread(fd, base + done, length - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SpoolIOError(operation: "read", path: path, errno: errno)
             }
-            initialized = length
+            if n == 0 { throw SpoolIOError(operation: "read (file shorter than the block)", path: path, errno: EIO) }
+            done += n
         }
     }
 

@@ -1,7 +1,24 @@
 import VigilCore
 
+/// What the spool stores of an event. ``SpoolRecord`` is the plain form; `Event` conforms too, so a source
+/// hands its events to ``Spool/append(_:checkpoint:deadLetters:)`` without building records first.
+public protocol SpoolEncodable {
+    var id: String { get }
+    /// `EventKind.rawValue`.
+    var kindRawValue: UInt8 { get }
+    var timestampMillis: Int64 { get }
+    var source: String { get }
+    var body: [UInt8] { get }
+    /// Stored only when ``DocumentShape/isStorable``.
+    var shape: DocumentShape? { get }
+}
+
+extension Event: SpoolEncodable {
+    public var kindRawValue: UInt8 { kind.rawValue }
+}
+
 /// One event as the spool keeps it: its deterministic id, kind, time, source and JSON body.
-public struct SpoolRecord: Sendable, Hashable {
+public struct SpoolRecord: Sendable, Hashable, SpoolEncodable {
     /// The deterministic document id (`_id`), so a resend cannot duplicate the document.
     public var id: String
     /// `EventKind.rawValue`: 0 log, 1 prediction, 2 label.
@@ -15,6 +32,8 @@ public struct SpoolRecord: Sendable, Hashable {
     /// Where the ECS fields go in `body`, when the pipeline computed it (stored only when
     /// ``DocumentShape/isStorable``).
     public var shape: DocumentShape?
+
+    public var kindRawValue: UInt8 { kind }
 
     public init(id: String, kind: UInt8, timestampMillis: Int64, source: String, body: [UInt8], shape: DocumentShape? = nil) {
         self.id = id
@@ -87,13 +106,14 @@ public struct SpoolEntry: Sendable, Hashable {
 public struct SpoolBlockView: Sendable {
     public var blockID: Int64
     public var appendedAtMillis: Int64
-    public var bytes: [UInt8]
+    /// The block as stored, in a pooled buffer that is reused once every holder has let go of it.
+    public var bytes: SpoolBlockBuffer
     public var entries: [SpoolEntry]
     /// The block's size as stored (what `max_bytes` counts).
     public var size: Int { bytes.count }
 
     /// A copy of a record's body.
-    public func body(_ entry: SpoolEntry) -> [UInt8] { Array(bytes[entry.body]) }
+    public func body(_ entry: SpoolEntry) -> [UInt8] { bytes[entry.body] }
     /// A record's stored shape.
     public func shape(_ entry: SpoolEntry) -> DocumentShape? {
         guard let range = entry.shape else { return nil }
