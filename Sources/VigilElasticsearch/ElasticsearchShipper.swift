@@ -241,12 +241,13 @@ public final class ElasticsearchShipper: Service, Sendable {
                     let available = pendingCount
                     let waited = oldestPendingSince.map { now - $0 >= configuration.batch.timeout } ?? false
                     guard available >= maxEvents || pendingBytes >= configuration.batch.maxBytes || waited || flushing else { break }
-                    // Sized from the bodies it will hold (plus action line and ECS fields), so the buffer is
-                    // allocated once: growing a half-megabyte array copies it and faults in fresh pages.
+                    // Sized from the bodies it will hold (plus action line and ECS fields, plus room for the
+                    // encoder's per-item bound), so the buffer is allocated once: growing a half-megabyte array
+                    // copies it and faults in fresh pages.
                     let taking = min(available, maxEvents)
                     let bodyEstimate = available <= maxEvents ? pendingBytes : pendingBytes / available * taking
                     var encoded = EncodedBatch()
-                    encoded.reserveCapacity(min(configuration.batch.maxBytes + 4096, bodyEstimate + taking * 320), items: taking)
+                    encoded.reserveCapacity(min(configuration.batch.maxBytes, bodyEstimate + taking * 320) + 65_536, items: taking)
                     var parts: [BatchPart] = []
                     var full = false
                     while !full, blocksHead < blocks.count, encoded.count < maxEvents {

@@ -67,6 +67,19 @@ public struct EncodedBatch: Sendable {
         ends.append(bytes.count)
     }
 
+    /// Appends one item written through a raw cursor into at most `bound` bytes of spare capacity (no
+    /// per-append uniqueness checks or reference counting, which `Array.append` pays every time).
+    mutating func append(itemOfAtMost bound: Int, _ write: (inout BulkWriter) -> Void) {
+        bytes.append(addingCapacity: bound) { span in
+            span.withUnsafeMutableBufferPointer { buffer, initialized in
+                var writer = BulkWriter(base: buffer.baseAddress!, limit: buffer.count)
+                write(&writer)
+                initialized = writer.at
+            }
+        }
+        ends.append(bytes.count)
+    }
+
     public mutating func reserveCapacity(_ n: Int, items: Int = 0) {
         bytes.reserveCapacity(n)
         ends.reserveCapacity(items)
@@ -103,6 +116,9 @@ public struct BulkEncoder: Sendable {
     private let hourly: Bool
     // Scratch reused by every document, so encoding allocates nothing per event.
     private var members: [JSONObjectScanner.Member] = []
+    /// The longest ECS prefix a document can get besides values copied from it (timestamp, separators, the
+    /// configured fields), for bounding an item before writing it.
+    private let fixedFieldsBound: Int
 
     public init(configuration: BulkEncoderConfiguration) {
         self.configuration = configuration
@@ -123,6 +139,7 @@ public struct BulkEncoder: Sendable {
             hostField = nil
         }
         if case let .index(pattern) = configuration.target { hourly = pattern.contains("%H") } else { hourly = false }
+        fixedFieldsBound = 64 + staticFields.count + ecsVersionField.count + (hostField?.count ?? 0) + 48
     }
 
     /// The index (or data stream) an event at `timestampMillis` goes to.
@@ -148,17 +165,38 @@ public struct BulkEncoder: Sendable {
     public mutating func append(id: UnsafeBufferPointer<UInt8>, timestampMillis: Int64, body: UnsafeBufferPointer<UInt8>,
                                 shape: DocumentShape? = nil, to batch: inout EncodedBatch) {
         updateActionPrefix(timestampMillis: timestampMillis)
-        batch.append { out in
-            out.append(contentsOf: cachedActionPrefix)
-            JSONString.appendQuoted(id, to: &out)
-            Self.appendLiteral("}}\n", to: &out)
-            if let shape, shape.fits(body) {
-                appendDocument(body, shape: shape, timestampMillis: timestampMillis, to: &out)
-            } else {
-                appendDocument(body, timestampMillis: timestampMillis, to: &out)
+        var shape = shape
+        if shape.map({ !$0.fits(body) }) ?? true {
+            // No usable stored shape: scan the document here.
+            guard let scanned = JSONObjectScanner.scan(body, into: &members) else {
+                batch.append { out in
+                    appendAction(id, to: &out)
+                    appendNonObject(body, timestampMillis: timestampMillis, to: &out)
+                    out.append(0x0A)
+                }
+                return
             }
-            out.append(0x0A)
+            shape = DocumentShape.make(body: body, members: members, firstMember: members.first?.key.lowerBound ?? -1,
+                                       close: scanned.close, hasControlBytes: scanned.hasControlBytes)
         }
+        let documentShape = shape!
+        // Values copied from the document (message, level) are parts of it: twice its size bounds them all.
+        // Renames add at most 24 bytes each (`"vigil.original_service"` for `"service"`).
+        let renames = documentShape.overflowed ? members.count : documentShape.renameCount
+        let bound = cachedActionPrefix.count + 6 * id.count + 8 + fixedFieldsBound + 2 * body.count + 24 * renames + 2
+        batch.append(itemOfAtMost: bound) { out in
+            cachedActionPrefix.withUnsafeBufferPointer { out.put($0) }
+            out.putQuoted(id)
+            out.put("}}\n")
+            writeDocument(body, shape: documentShape, members: members, timestampMillis: timestampMillis, to: &out)
+            out.put(0x0A)
+        }
+    }
+
+    private func appendAction(_ id: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(contentsOf: cachedActionPrefix)
+        JSONString.appendQuoted(id, to: &out)
+        Self.appendLiteral("}}\n", to: &out)
     }
 
     /// `{"create":{"_index":"<name>","_id":` — cached per UTC day, as the index changes at most daily
@@ -174,77 +212,71 @@ public struct BulkEncoder: Sendable {
         cachedActionPrefix = prefix
     }
 
-    private mutating func appendDocument(_ body: UnsafeBufferPointer<UInt8>, timestampMillis: Int64, to out: inout [UInt8]) {
-        guard let scanned = JSONObjectScanner.scan(body, into: &members) else {
-            // Not an object: keep the text as the message rather than lose the event.
-            Self.appendLiteral("{\"@timestamp\":\"", to: &out)
-            CivilTime(millisecondsSinceEpoch: timestampMillis).appendRFC3339(to: &out)
-            Self.appendLiteral("\",\"message\":", to: &out)
-            Self.appendJSONString(String(decoding: body, as: UTF8.self), to: &out)
-            out.append(UInt8(ascii: ","))
-            out.append(contentsOf: staticFields)
-            out.append(UInt8(ascii: ","))
-            out.append(contentsOf: ecsVersionField)
-            if let hostField { out.append(UInt8(ascii: ",")); out.append(contentsOf: hostField) }
-            out.append(UInt8(ascii: "}"))
-            return
-        }
-        let shape = DocumentShape.make(body: body, members: members, firstMember: members.first?.key.lowerBound ?? -1,
-                                       close: scanned.close, hasControlBytes: scanned.hasControlBytes)
-        appendDocument(body, shape: shape, members: members, timestampMillis: timestampMillis, to: &out)
+    /// A body that is not a JSON object: its text becomes the message rather than the event being lost.
+    private func appendNonObject(_ body: UnsafeBufferPointer<UInt8>, timestampMillis: Int64, to out: inout [UInt8]) {
+        Self.appendLiteral("{\"@timestamp\":\"", to: &out)
+        CivilTime(millisecondsSinceEpoch: timestampMillis).appendRFC3339(to: &out)
+        Self.appendLiteral("\",\"message\":", to: &out)
+        Self.appendJSONString(String(decoding: body, as: UTF8.self), to: &out)
+        out.append(UInt8(ascii: ","))
+        out.append(contentsOf: staticFields)
+        out.append(UInt8(ascii: ","))
+        out.append(contentsOf: ecsVersionField)
+        if let hostField { out.append(UInt8(ascii: ",")); out.append(contentsOf: hostField) }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// The document with ECS fields spliced in, per `shape` (see ``DocumentShape``); `members` (the scan the
     /// shape came from) is needed only for an overflowed shape, whose renames are not all inline.
-    private func appendDocument(_ body: UnsafeBufferPointer<UInt8>, shape: DocumentShape, members: [JSONObjectScanner.Member] = [],
-                                timestampMillis: Int64, to out: inout [UInt8]) {
+    private func writeDocument(_ body: UnsafeBufferPointer<UInt8>, shape: DocumentShape, members: [JSONObjectScanner.Member],
+                               timestampMillis: Int64, to out: inout BulkWriter) {
         let blockedRoots = shape.blockedRoots
-        out.append(UInt8(ascii: "{"))
+        out.put(UInt8(ascii: "{"))
         var first = true
-        func separator(_ out: inout [UInt8]) { if first { first = false } else { out.append(UInt8(ascii: ",")) } }
+        func separator(_ out: inout BulkWriter) { if first { first = false } else { out.put(UInt8(ascii: ",")) } }
         if !shape.hasTimestamp {
             separator(&out)
-            Self.appendLiteral("\"@timestamp\":\"", to: &out)
-            CivilTime(millisecondsSinceEpoch: timestampMillis).appendRFC3339(to: &out)
-            out.append(UInt8(ascii: "\""))
+            out.put("\"@timestamp\":\"")
+            var stamp: [UInt8] = []
+            CivilTime(millisecondsSinceEpoch: timestampMillis).appendRFC3339(to: &stamp)
+            stamp.withUnsafeBufferPointer { out.put($0) }
+            out.put(UInt8(ascii: "\""))
         }
         if let value = shape.messageValue {
-            separator(&out); Self.appendLiteral("\"message\":", to: &out); out.append(contentsOf: Self.slice(body, value))
+            separator(&out); out.put("\"message\":"); out.put(Self.slice(body, value))
         }
         if let value = shape.levelValue, blockedRoots & 4 == 0 {
-            separator(&out); Self.appendLiteral("\"log.level\":", to: &out); out.append(contentsOf: Self.slice(body, value))
+            separator(&out); out.put("\"log.level\":"); out.put(Self.slice(body, value))
         }
-        if blockedRoots & 8 == 0 { separator(&out); out.append(contentsOf: staticFields) }
-        if blockedRoots & 16 == 0 { separator(&out); out.append(contentsOf: ecsVersionField) }
-        if let hostField, blockedRoots & 2 == 0 { separator(&out); out.append(contentsOf: hostField) }
+        if blockedRoots & 8 == 0 { separator(&out); staticFields.withUnsafeBufferPointer { out.put($0) } }
+        if blockedRoots & 16 == 0 { separator(&out); ecsVersionField.withUnsafeBufferPointer { out.put($0) } }
+        if let hostField, blockedRoots & 2 == 0 { separator(&out); hostField.withUnsafeBufferPointer { out.put($0) } }
 
         // The original members, verbatim except for renamed keys and raw newlines.
-        guard shape.firstMember >= 0 else { out.append(UInt8(ascii: "}")); return }
+        guard shape.firstMember >= 0 else { out.put(UInt8(ascii: "}")); return }
         separator(&out)
-        let start = out.count
+        let start = out.at
         var cursor = Int(shape.firstMember)
-        func rename(_ keyStart: Int, _ keyEnd: Int, _ root: Int, aside: Bool) {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: body[cursor..<keyStart]))
+        func rename(_ keyStart: Int, _ keyEnd: Int, _ root: Int, aside: Bool, _ out: inout BulkWriter) {
+            out.put(UnsafeBufferPointer(rebasing: body[cursor..<keyStart]))
             let names = DocumentShape.renameTargets[root]
-            out.append(contentsOf: aside ? names.aside : names.quoted)
+            (aside ? names.aside : names.quoted).withUnsafeBufferPointer { out.put($0) }
             cursor = keyEnd
         }
         if shape.overflowed {
             for member in members {
                 let root = DocumentShape.scalarRoot(body, member)
-                if root >= 0 { rename(member.key.lowerBound, member.key.upperBound, root, aside: shape.takenTargets & (1 << UInt8(root)) != 0) }
+                if root >= 0 { rename(member.key.lowerBound, member.key.upperBound, root, aside: shape.takenTargets & (1 << UInt8(root)) != 0, &out) }
             }
         } else {
             for k in 0..<shape.renameCount {
                 let r = shape.rename(k)
-                rename(Int(r.keyStart), Int(r.keyEnd), Int(r.root), aside: r.aside)
+                rename(Int(r.keyStart), Int(r.keyEnd), Int(r.root), aside: r.aside, &out)
             }
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: body[cursor...Int(shape.close)]))
+        out.put(UnsafeBufferPointer(rebasing: body[cursor...Int(shape.close)]))
         // Rare: only a pretty-printed object has raw newlines; inside strings they would be invalid JSON.
-        if shape.hasControlBytes {
-            for k in start..<out.count where out[k] == 0x0A || out[k] == 0x0D { out[k] = 0x20 }
-        }
+        if shape.hasControlBytes { out.replaceLineBreaks(from: start) }
     }
 
     @inline(__always)
@@ -259,5 +291,50 @@ public struct BulkEncoder: Sendable {
     /// Appends `value` as a JSON string token.
     public static func appendJSONString(_ value: String, to out: inout [UInt8]) {
         JSONString.appendQuoted(value.utf8, to: &out)
+    }
+}
+
+/// A cursor over spare capacity that ``EncodedBatch/append(itemOfAtMost:_:)`` sized; writing past `limit` is a
+/// bug in the bound, caught by a precondition rather than corrupting memory.
+struct BulkWriter {
+    let base: UnsafeMutablePointer<UInt8>
+    let limit: Int
+    private(set) var at = 0
+
+    @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        precondition(at < limit, "bulk item bound exceeded")
+        base[at] = byte
+        at += 1
+    }
+
+    @inline(__always)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(limit - at >= bytes.count, "bulk item bound exceeded")
+        if let source = bytes.baseAddress, bytes.count > 0 { (base + at).update(from: source, count: bytes.count) }
+        at += bytes.count
+    }
+
+    @inline(__always)
+    mutating func put(_ literal: StaticString) {
+        put(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// `"<id>"`, escaped as a JSON string (ids are plain in practice: copied in one go).
+    mutating func putQuoted(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            put(UInt8(ascii: "\""))
+            put(bytes)
+            put(UInt8(ascii: "\""))
+        } else {
+            var escaped: [UInt8] = []
+            JSONString.appendQuoted(bytes, to: &escaped)
+            escaped.withUnsafeBufferPointer { put($0) }
+        }
+    }
+
+    /// Raw CR and LF written since `start` become spaces.
+    mutating func replaceLineBreaks(from start: Int) {
+        for k in start..<at where base[k] == 0x0A || base[k] == 0x0D { base[k] = 0x20 }
     }
 }
