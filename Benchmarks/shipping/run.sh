@@ -5,6 +5,8 @@
 #   Benchmarks/shipping/run.sh              # everything (builds release binaries first)
 #   LINES=200000 RUNS=1 Benchmarks/shipping/run.sh
 #   ONLY="vigil-drain vigil-agent" Benchmarks/shipping/run.sh
+#   BASELINE=/path/to/old/release ONLY="vigil-agent vigil-baseline syslog-ng" Benchmarks/shipping/run.sh
+#                                 # also runs the agent built from an older commit, to compare in one run
 #
 # Configurations measured (each on a fresh data dir and a reset receiver):
 #   vigil-agent-gz0 / -gz1   `vigil agent`: tail -> durable spool (SQLite WAL) -> _bulk, gzip off / level 1
@@ -104,8 +106,8 @@ PYEOF
 }
 
 vigil_agent() {
-  local gz=$1 run=$2
-  local dir=$OUT/vigil-agent-gz$gz-$run
+  local gz=$1 run=$2 bin=${3:-$BIN} label=${4:-vigil-agent}
+  local dir=$OUT/$label-gz$gz-$run
   rm -rf "$dir"; mkdir -p "$dir"
   cat >"$dir/vigil.yaml" <<YAML
 server: { listen: "127.0.0.1:0" }
@@ -115,7 +117,7 @@ sources:
 sinks:
   elasticsearch: { url: "$URL", gzip_level: $gz, max_in_flight: $WORKERS }
 YAML
-  measure "vigil-agent-gz$gz" "$dir" "$BIN/vigil" agent --config "$dir/vigil.yaml"
+  measure "$label-gz$gz" "$dir" "$bin/vigil" agent --config "$dir/vigil.yaml"
 }
 
 vigil_drain() {
@@ -157,6 +159,7 @@ for run in $(seq "$RUNS"); do
   for what in $ONLY; do
     case $what in
       vigil-agent) vigil_agent 0 "$run"; vigil_agent 1 "$run" ;;
+      vigil-baseline) vigil_agent 0 "$run" "$BASELINE" vigil-baseline; vigil_agent 1 "$run" "$BASELINE" vigil-baseline ;;
       vigil-drain) vigil_drain 0 "$run"; vigil_drain 1 "$run" ;;
       rsyslog) command -v rsyslogd >/dev/null && rsyslog "$run" || echo "rsyslogd not installed (apt-get install rsyslog rsyslog-elasticsearch)" >&2 ;;
       syslog-ng) syslog_ng "$run" ;;
