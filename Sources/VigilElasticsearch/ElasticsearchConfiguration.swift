@@ -144,10 +144,14 @@ public struct ElasticsearchConfiguration: Sendable, Equatable {
     }
 
     /// `<url>/_bulk?filter_path=...[&pipeline=...]`.
-    public var bulkURL: String {
+    public var bulkURL: String { bulkURL(index: nil) }
+
+    /// `POST /<index>/_bulk` when the batch has a default index (its items then omit `_index`), else `/_bulk`.
+    public func bulkURL(index: String?) -> String {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
-        var result = base + "/_bulk?filter_path=errors,items.*.status,items.*.error"
+        let path = index.map { "/" + ElasticsearchConfiguration.percentEncode($0) } ?? ""
+        var result = base + path + "/_bulk?filter_path=errors,items.*.status,items.*.error"
         if let pipeline { result += "&pipeline=" + ElasticsearchConfiguration.percentEncode(pipeline) }
         return result
     }

@@ -124,7 +124,7 @@ extension ElasticsearchShipper {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            let response = try await sendRequest(CurlRequest(method: "POST", url: configuration.bulkURL, headers: headers, body: body)).get()
+            let response = try await sendRequest(CurlRequest(method: "POST", url: configuration.bulkURL(index: encoded.index), headers: headers, body: body)).get()
             metrics.requestDuration.observe(clock.now - start)
             metrics.requests.labels(String(response.status)).increment()
             let decision = BulkResponseClassifier.classify(status: response.status, body: response.body, itemCount: encoded.count)

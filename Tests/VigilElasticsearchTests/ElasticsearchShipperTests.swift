@@ -16,6 +16,15 @@ import VigilTestSupport
                                  metrics: registry, logger: logger, environment: environment)
     }
 
+    /// A batch's requests go to its first item's index (items for it omit `_index`); the pipeline stays a parameter.
+    @Test func bulkURLNamesTheBatchIndex() {
+        var configuration = ElasticsearchConfiguration(url: "http://127.0.0.1:9200/")
+        configuration.pipeline = "enrich logs"
+        #expect(configuration.bulkURL(index: "vigil-logs-2026.11.29")
+                == "http://127.0.0.1:9200/vigil-logs-2026.11.29/_bulk?filter_path=errors,items.*.status,items.*.error&pipeline=enrich%20logs")
+        #expect(configuration.bulkURL(index: nil) == "http://127.0.0.1:9200/_bulk?filter_path=errors,items.*.status,items.*.error&pipeline=enrich%20logs")
+    }
+
     @Test(arguments: [0, 1])
     func deliversEveryEventOnce(gzipLevel: Int) async throws {
         let fixture = try SpoolFixture()

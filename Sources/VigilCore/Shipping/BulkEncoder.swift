@@ -42,6 +42,10 @@ public struct EncodedBatch: Sendable {
     public private(set) var bytes: [UInt8] = []
     /// `ends[i]` is the offset just after item `i`'s final newline.
     public private(set) var ends: [Int] = []
+    /// The index of the batch's first item: the request goes to `POST /<index>/_bulk`, and items for this
+    /// index leave `_index` out of their action line (Elasticsearch uses the path's index for them). Items
+    /// for another index (a batch spanning midnight) name theirs.
+    public internal(set) var index: String?
 
     public init() {}
 
@@ -55,6 +59,7 @@ public struct EncodedBatch: Sendable {
     /// A batch of the given items (positions in this batch), in the order given.
     public func subset<S: Sequence>(_ indices: S) -> EncodedBatch where S.Element == Int {
         var out = EncodedBatch()
+        out.index = index
         for index in indices {
             out.bytes.append(contentsOf: bytes[range(ofItem: index)])
             out.ends.append(out.bytes.count)
@@ -102,13 +107,18 @@ public struct EncodedBatch: Sendable {
 /// var encoder = BulkEncoder(configuration: BulkEncoderConfiguration(hostName: "node-1"))
 /// var batch = EncodedBatch()
 /// encoder.append(BulkDocument(id: "f1:0", timestampMillis: 0, body: Array(#"{"level":"info","message":"up"}"#.utf8)), to: &batch)
-/// // {"create":{"_index":"vigil-logs-1970.01.01","_id":"f1:0"}}
+/// // batch.index == "vigil-logs-1970.01.01" (the request goes to POST /vigil-logs-1970.01.01/_bulk)
+/// // {"create":{"_id":"f1:0"}}
 /// // {"@timestamp":"1970-01-01T00:00:00.000Z","log.level":"info","event.dataset":"vigil.logs","ecs.version":"8.11.0","host.name":"node-1","level":"info","message":"up"}
 /// ```
 public struct BulkEncoder: Sendable {
     public let configuration: BulkEncoderConfiguration
     private var cachedDay: Int64 = .min
+    /// The index for `cachedDay`, and its action-line prefix with `_index`.
+    private var cachedIndex = ""
     private var cachedActionPrefix: [UInt8] = []
+    /// The action-line prefix of an item for the batch's own index.
+    private let shortActionPrefix: [UInt8] = Array(#"{"create":{"_id":"#.utf8)
     private let staticFields: [UInt8]   // event.dataset (always the same bytes)
     private let ecsVersionField: [UInt8]
     private let hostField: [UInt8]?
@@ -165,12 +175,14 @@ public struct BulkEncoder: Sendable {
     public mutating func append(id: UnsafeBufferPointer<UInt8>, timestampMillis: Int64, body: UnsafeBufferPointer<UInt8>,
                                 shape: DocumentShape? = nil, to batch: inout EncodedBatch) {
         updateActionPrefix(timestampMillis: timestampMillis)
+        if batch.index == nil { batch.index = cachedIndex }
+        let ownIndex = batch.index == cachedIndex
         var shape = shape
         if shape.map({ !$0.fits(body) }) ?? true {
             // No usable stored shape: scan the document here.
             guard let scanned = JSONObjectScanner.scan(body, into: &members) else {
                 batch.append { out in
-                    appendAction(id, to: &out)
+                    appendAction(id, ownIndex: ownIndex, to: &out)
                     appendNonObject(body, timestampMillis: timestampMillis, to: &out)
                     out.append(0x0A)
                 }
@@ -185,7 +197,7 @@ public struct BulkEncoder: Sendable {
         let renames = documentShape.overflowed ? members.count : documentShape.renameCount
         let bound = cachedActionPrefix.count + 6 * id.count + 8 + fixedFieldsBound + 2 * body.count + 24 * renames + 2
         batch.append(itemOfAtMost: bound) { out in
-            cachedActionPrefix.withUnsafeBufferPointer { out.put($0) }
+            (ownIndex ? shortActionPrefix : cachedActionPrefix).withUnsafeBufferPointer { out.put($0) }
             out.putQuoted(id)
             out.put("}}\n")
             writeDocument(body, shape: documentShape, members: members, timestampMillis: timestampMillis, to: &out)
@@ -193,8 +205,8 @@ public struct BulkEncoder: Sendable {
         }
     }
 
-    private func appendAction(_ id: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.append(contentsOf: cachedActionPrefix)
+    private func appendAction(_ id: UnsafeBufferPointer<UInt8>, ownIndex: Bool, to out: inout [UInt8]) {
+        out.append(contentsOf: ownIndex ? shortActionPrefix : cachedActionPrefix)
         JSONString.appendQuoted(id, to: &out)
         Self.appendLiteral("}}\n", to: &out)
     }
@@ -204,11 +216,13 @@ public struct BulkEncoder: Sendable {
     private mutating func updateActionPrefix(timestampMillis: Int64) {
         let day = CivilTime.floorDivide(timestampMillis, 86_400_000).quotient
         if day == cachedDay, !hourly { return }
+        let name = indexName(timestampMillis: timestampMillis)
         var prefix: [UInt8] = []
         Self.appendLiteral("{\"create\":{\"_index\":", to: &prefix)
-        Self.appendJSONString(indexName(timestampMillis: timestampMillis), to: &prefix)
+        Self.appendJSONString(name, to: &prefix)
         Self.appendLiteral(",\"_id\":", to: &prefix)
         cachedDay = day
+        cachedIndex = name
         cachedActionPrefix = prefix
     }
 

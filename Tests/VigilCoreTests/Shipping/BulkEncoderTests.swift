@@ -36,7 +36,7 @@ import VigilCore
     ])
     func splicesECSFields(body: String, expectedDocument: String) throws {
         let encoded = Self.encode(body)
-        #expect(encoded == #"{"create":{"_index":"vigil-logs-2026.11.29","_id":"f:1"}}"# + "\n" + expectedDocument + "\n")
+        #expect(encoded == #"{"create":{"_id":"f:1"}}"# + "\n" + expectedDocument + "\n")
     }
 
     @Test func everyDocumentLineIsValidJSON() throws {
@@ -50,7 +50,7 @@ import VigilCore
 
     @Test func idsAreEscaped() {
         let encoded = Self.encode("{}", id: "a\"b\\c\n")
-        #expect(encoded.hasPrefix(#"{"create":{"_index":"vigil-logs-2026.11.29","_id":"a\"b\\c\n"}}"#))
+        #expect(encoded.hasPrefix(#"{"create":{"_id":"a\"b\\c\n"}}"#))
     }
 
     @Test(arguments: [
@@ -67,8 +67,12 @@ import VigilCore
 
     @Test func dataStreamTarget() {
         let configuration = BulkEncoderConfiguration(target: .dataStream(dataset: "checkout", namespace: "prod"))
-        let encoded = Self.encode("{}", configuration: configuration)
-        #expect(encoded == #"{"create":{"_index":"logs-checkout-prod","_id":"f:1"}}"# + "\n"
+        var encoder = BulkEncoder(configuration: configuration)
+        var batch = EncodedBatch()
+        encoder.append(BulkDocument(id: "f:1", timestampMillis: Self.noon, body: Array("{}".utf8)), to: &batch)
+        #expect(batch.index == "logs-checkout-prod")
+        let encoded = String(decoding: batch.bytes, as: UTF8.self)
+        #expect(encoded == #"{"create":{"_id":"f:1"}}"# + "\n"
                 + #"{"@timestamp":"2026-11-29T12:00:00.000Z","event.dataset":"checkout","ecs.version":"8.11.0"}"# + "\n")
     }
 
@@ -79,8 +83,13 @@ import VigilCore
         for millis in [midnight - 1, midnight, midnight - 2] {
             encoder.append(BulkDocument(id: "\(millis)", timestampMillis: millis, body: Array("{}".utf8)), to: &batch)
         }
-        let actions = String(decoding: batch.bytes, as: UTF8.self).split(separator: "\n").enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
-        #expect(actions.map { $0.contains("2026.11.29") } == [true, false, true])
+        let actions = String(decoding: batch.bytes, as: UTF8.self).split(separator: "\n").enumerated().filter { $0.offset % 2 == 0 }.map { String($0.element) }
+        // The request goes to the first item's index; only the item for the next day names its own.
+        #expect(batch.index == "vigil-logs-2026.11.29")
+        #expect(actions == [#"{"create":{"_id":"\#(midnight - 1)"}}"#,
+                            #"{"create":{"_index":"vigil-logs-2026.11.30","_id":"\#(midnight)"}}"#,
+                            #"{"create":{"_id":"\#(midnight - 2)"}}"#])
+        #expect(batch.subset([1, 2]).index == "vigil-logs-2026.11.29")
     }
 
     @Test func subsetsCutWholeItems() {
