@@ -112,6 +112,7 @@ public struct FileTailer: Service {
         let clock = ContinuousClock()
         var lastScan: ContinuousClock.Instant?
         var buffer = [UInt8](repeating: 0, count: max(4096, configuration.readChunkBytes))
+        var arena = EventBodyArena(capacity: buffer.count + 65_536)
         defer {
             for r in readers.values { close(r.fd) }
             openFiles.set(0)
@@ -155,7 +156,7 @@ public struct FileTailer: Service {
             for id in machine.openIDs {
                 guard let r = readers[id] else { continue }
                 if let p = machine.path(of: id) { r.path = p }
-                try await readAvailable(r, machine: &machine, pipeline: &pipeline, buffer: &buffer, clock: clock)
+                try await readAvailable(r, machine: &machine, pipeline: &pipeline, buffer: &buffer, arena: &arena, clock: clock)
             }
             try await Task.sleep(for: configuration.pollInterval)
         }
@@ -205,14 +206,14 @@ public struct FileTailer: Service {
 
     /// Reads, frames and delivers everything available in `r`, chunk by chunk.
     func readAvailable(_ r: Reader, machine: inout FileTailStateMachine, pipeline: inout EventPipeline,
-                       buffer: inout [UInt8], clock: ContinuousClock) async throws {
+                       buffer: inout [UInt8], arena: inout EventBodyArena, clock: ContinuousClock) async throws {
         var events: [Event] = []
         var rejects: [RejectedLine] = []
         let readTime = nowMillis()
         let source = configuration.sourceName
         func emit(_ line: ContainerLogDecoder.Line) {
             let context = LineContext(source: source, id: DeterministicID.make(r.namespace, position: line.start),
-                                      readTimeMillis: line.timeMillis ?? readTime, truncated: line.truncated)
+                                      readTimeMillis: line.timeMillis ?? readTime, truncated: line.truncated, bodyArena: arena)
             switch pipeline.process(line.bytes, context: context) {
             case .accepted(let event):
                 events.append(event)
@@ -240,6 +241,9 @@ public struct FileTailer: Service {
             readBytes.increment(by: n)
             events.removeAll(keepingCapacity: true)
             rejects.removeAll(keepingCapacity: true)
+            // The bodies of a chunk's events share one arena (one allocation, not one per event), reused once the
+            // spool has taken the previous chunk's events; if a sink kept some, this chunk gets a new arena.
+            if isKnownUniquelyReferenced(&arena) { arena.reset() } else { arena = EventBodyArena(capacity: buffer.count + 65_536) }
             buffer.withUnsafeBytes { raw in
                 r.framer.feed(UnsafeRawBufferPointer(rebasing: raw[0..<n])) { line in
                     r.decoder.decode(line, emit)

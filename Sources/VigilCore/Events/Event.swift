@@ -37,7 +37,40 @@ public struct Event: Sendable {
     public var source: String
     /// The JSON object, after redaction.
     public var body: [UInt8] {
-        didSet { fields = Fields(); shape = nil }   // spans pointed into the old bytes
+        get {
+            switch storage {
+            case .owned(let bytes): return bytes
+            case .arena(let arena, let offset, let count): return arena.withBytes(offset, count) { Array($0) }
+            }
+        }
+        set {
+            storage = .owned(newValue)
+            fields = Fields(); shape = nil   // spans pointed into the old bytes
+        }
+    }
+
+    /// Where the body is: its own array, or a range of a batch's ``EventBodyArena``.
+    enum BodyStorage: Sendable {
+        case owned([UInt8])
+        case arena(EventBodyArena, offset: Int, count: Int)
+    }
+    var storage: BodyStorage
+
+    /// Calls `body` with the body's bytes, without copying them (``body`` copies those kept in an arena).
+    @inline(__always)
+    public func withBody<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        switch storage {
+        case .owned(let bytes): return try bytes.withUnsafeBufferPointer(body)
+        case .arena(let arena, let offset, let count): return try arena.withBytes(offset, count, body)
+        }
+    }
+
+    /// The body's length in bytes.
+    public var bodyCount: Int {
+        switch storage {
+        case .owned(let bytes): return bytes.count
+        case .arena(_, _, let count): return count
+        }
     }
     /// Where the configured service, level and message fields' values are in `body`.
     struct Fields: Sendable {
@@ -59,16 +92,58 @@ public struct Event: Sendable {
     }
 
     init(id: String, kind: EventKind, timestampMillis: Int64, source: String, body: [UInt8], fields: Fields, shape: DocumentShape? = nil) {
+        self.init(id: id, kind: kind, timestampMillis: timestampMillis, source: source, storage: .owned(body), fields: fields, shape: shape)
+    }
+
+    init(id: String, kind: EventKind, timestampMillis: Int64, source: String, storage: BodyStorage, fields: Fields, shape: DocumentShape?) {
         self.id = id
         self.kind = kind
         self.timestampMillis = timestampMillis
         self.source = source
-        self.body = body
+        self.storage = storage
         self.fields = fields
         self.shape = shape
     }
 
     private func text(_ span: JSONValueSpan) -> String? {
-        body.withUnsafeBufferPointer { EventPipeline.optionalText(span, $0) }
+        withBody { EventPipeline.optionalText(span, $0) }
+    }
+}
+
+/// Memory for the bodies of one batch of events (a tailer's read chunk): one allocation per batch instead of
+/// one array per event.
+///
+/// Invariants: bytes are only ever appended (``copy(_:)``), never moved or rewritten while an event refers to
+/// them: the owner calls ``reset()`` only when no event holds the arena any more (`isKnownUniquelyReferenced`),
+/// and otherwise starts a new one. So events may be read on any thread once handed over.
+public final class EventBodyArena: @unchecked Sendable {
+    private let base: UnsafeMutableRawPointer
+    public let capacity: Int
+    public private(set) var used = 0
+
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Appends `bytes`; returns their offset, or nil when they do not fit (the caller keeps its own copy).
+    func copy(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard capacity - used >= bytes.count else { return nil }
+        let offset = used
+        if let source = bytes.baseAddress, bytes.count > 0 { (base + offset).copyMemory(from: source, byteCount: bytes.count) }
+        used += bytes.count
+        return offset
+    }
+
+    /// Empties the arena. Only for its owner, and only while no event refers to it.
+    public func reset() { used = 0 }
+
+    @inline(__always)
+    func withBytes<R>(_ offset: Int, _ count: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) {
+            try body(UnsafeBufferPointer(start: (base + offset).assumingMemoryBound(to: UInt8.self), count: count))
+        }
     }
 }

@@ -10,13 +10,18 @@ public struct LineContext: Sendable {
     public var truncated: Bool
     /// The kind of a line without a type field (HTTP ingest: `/v1/predictions` implies `prediction`).
     public var defaultKind: EventKind
+    /// Where an accepted event's (unredacted) body is copied, when the source batches its events in one
+    /// (see ``EventBodyArena``); nil gives each event its own array.
+    public var bodyArena: EventBodyArena?
 
-    public init(source: String, id: String, readTimeMillis: Int64, truncated: Bool = false, defaultKind: EventKind = .log) {
+    public init(source: String, id: String, readTimeMillis: Int64, truncated: Bool = false, defaultKind: EventKind = .log,
+                bodyArena: EventBodyArena? = nil) {
         self.source = source
         self.id = id
         self.readTimeMillis = readTimeMillis
         self.truncated = truncated
         self.defaultKind = defaultKind
+        self.bodyArena = bodyArena
     }
 }
 
@@ -224,9 +229,17 @@ public struct EventPipeline: Sendable {
         for k in derived.indices {
             derived[k].observe(slots: slots, bytes: bytes, kind: kind)
         }
+        let storage: Event.BodyStorage
+        if let body {
+            storage = .owned(body)
+        } else if let arena = context.bodyArena, let offset = arena.copy(bytes) {
+            storage = .arena(arena, offset: offset, count: bytes.count)
+        } else {
+            storage = .owned(Array(bytes))
+        }
         return .accepted(Event(
             id: id, kind: kind, timestampMillis: timestamp, source: context.source,
-            body: body ?? Array(bytes),
+            storage: storage,
             fields: Event.Fields(service: slots[serviceSlot], level: slots[levelSlot], message: slots[messageSlot]),
             shape: scanner.collectMembers && scanner.close >= 0
                 ? DocumentShape.make(body: bytes, members: scanner.members, firstMember: scanner.firstKey, close: scanner.close,

@@ -18,7 +18,7 @@ enum SpoolBlockCodec {
     static func encodedSize<R: SpoolEncodable>(_ records: [R]) -> Int {
         var size = 1
         for record in records {
-            size += recordOverhead + record.id.utf8.count + record.source.utf8.count + record.body.count + (storedShape(record.shape)?.encodedSize ?? 0)
+            size += recordOverhead + record.id.utf8.count + record.source.utf8.count + record.bodyCount + (storedShape(record.shape)?.encodedSize ?? 0)
         }
         return size
     }
@@ -52,7 +52,7 @@ enum SpoolBlockCodec {
             id.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
             var source = record.source
             source.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
-            record.body.withUnsafeBytes { out.putBytes($0) }
+            record.withBody { out.putBytes(UnsafeRawBufferPointer($0)) }
             out.putShape(storedShape(record.shape))
         }
         precondition(out.at == size, "spool block size mismatch")

@@ -8,7 +8,9 @@ public protocol SpoolEncodable {
     var kindRawValue: UInt8 { get }
     var timestampMillis: Int64 { get }
     var source: String { get }
-    var body: [UInt8] { get }
+    /// The body's length, and its bytes (without a copy).
+    var bodyCount: Int { get }
+    func withBody<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R
     /// Stored only when ``DocumentShape/isStorable``.
     var shape: DocumentShape? { get }
 }
@@ -34,6 +36,8 @@ public struct SpoolRecord: Sendable, Hashable, SpoolEncodable {
     public var shape: DocumentShape?
 
     public var kindRawValue: UInt8 { kind }
+    public var bodyCount: Int { body.count }
+    public func withBody<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R { try self.body.withUnsafeBufferPointer(body) }
 
     public init(id: String, kind: UInt8, timestampMillis: Int64, source: String, body: [UInt8], shape: DocumentShape? = nil) {
         self.id = id

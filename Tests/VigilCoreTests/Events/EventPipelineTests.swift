@@ -32,6 +32,34 @@ import Testing
         #expect(Self.accept(&p, "{}")?.timestampMillis == 1_000)
     }
 
+    /// A source's arena holds its events' bodies back to back; a body that does not fit, or that redaction
+    /// rewrote, is the event's own array. Either way `body`, `withBody` and the decoded fields agree.
+    @Test func bodiesGoToTheSourcesArenaWhenGiven() throws {
+        var p = try EventPipeline(configuration: PipelineConfiguration(), registry: MetricRegistry())
+        let arena = EventBodyArena(capacity: 64)
+        var ctx = Self.context()
+        ctx.bodyArena = arena
+        let first = #"{"service":"a","message":"one"}"#            // 31 bytes
+        let second = #"{"service":"b","message":"two!"}"#          // 32 bytes: fits exactly
+        let third = #"{"message":"three"}"#                         // arena full: own array
+        let redacted = #"{"message":"mail bob@example.com"}"#     // rewritten: own array
+        let events = try [first, second, third, redacted].map { try #require(Self.accept(&p, $0, ctx)) }
+        #expect(arena.used == first.utf8.count + second.utf8.count)
+        for (event, line) in zip(events.prefix(3), [first, second, third]) {
+            #expect(event.body == Array(line.utf8))
+            #expect(event.withBody { Array($0) } == Array(line.utf8))
+            #expect(event.bodyCount == line.utf8.count)
+        }
+        #expect(events[0].service == "a" && events[1].message == "two!" && events[2].message == "three")
+        #expect(events[3].message?.contains("bob@example.com") == false)
+        #expect(events[3].withBody { Array($0) } == events[3].body)
+        // Setting a body replaces the arena's bytes for that event only.
+        var changed = events[0]
+        changed.body = Array(#"{"x":1}"#.utf8)
+        #expect(changed.withBody { Array($0) } == Array(#"{"x":1}"#.utf8))
+        #expect(events[1].body == Array(second.utf8))
+    }
+
     @Test func configurableFieldNames() throws {
         let fields = PipelineConfiguration.Fields(type: "kind", timestamp: ["ts"], service: "svc", level: "lvl", message: "msg", id: "event_id")
         var p = try EventPipeline(configuration: PipelineConfiguration(fields: fields), registry: MetricRegistry())
