@@ -112,7 +112,7 @@ public struct FileTailer: Service {
         let clock = ContinuousClock()
         var lastScan: ContinuousClock.Instant?
         var buffer = [UInt8](repeating: 0, count: max(4096, configuration.readChunkBytes))
-        var arena = EventBodyArena(capacity: buffer.count + 65_536)
+        var arenas = BodyArenas(capacity: buffer.count + 65_536)
         defer {
             for r in readers.values { close(r.fd) }
             openFiles.set(0)
@@ -156,7 +156,7 @@ public struct FileTailer: Service {
             for id in machine.openIDs {
                 guard let r = readers[id] else { continue }
                 if let p = machine.path(of: id) { r.path = p }
-                try await readAvailable(r, machine: &machine, pipeline: &pipeline, buffer: &buffer, arena: &arena, clock: clock)
+                try await readAvailable(r, machine: &machine, pipeline: &pipeline, buffer: &buffer, arenas: &arenas, clock: clock)
             }
             try await Task.sleep(for: configuration.pollInterval)
         }
@@ -206,7 +206,8 @@ public struct FileTailer: Service {
 
     /// Reads, frames and delivers everything available in `r`, chunk by chunk.
     func readAvailable(_ r: Reader, machine: inout FileTailStateMachine, pipeline: inout EventPipeline,
-                       buffer: inout [UInt8], arena: inout EventBodyArena, clock: ContinuousClock) async throws {
+                       buffer: inout [UInt8], arenas: inout BodyArenas, clock: ContinuousClock) async throws {
+        var arena = arenas.current
         var events: [Event] = []
         var rejects: [RejectedLine] = []
         let readTime = nowMillis()
@@ -241,9 +242,8 @@ public struct FileTailer: Service {
             readBytes.increment(by: n)
             events.removeAll(keepingCapacity: true)
             rejects.removeAll(keepingCapacity: true)
-            // The bodies of a chunk's events share one arena (one allocation, not one per event), reused once the
-            // spool has taken the previous chunk's events; if a sink kept some, this chunk gets a new arena.
-            if isKnownUniquelyReferenced(&arena) { arena.reset() } else { arena = EventBodyArena(capacity: buffer.count + 65_536) }
+            // The bodies of a chunk's events share one arena (one allocation, not one per event).
+            arena = arenas.next()
             buffer.withUnsafeBytes { raw in
                 r.framer.feed(UnsafeRawBufferPointer(rebasing: raw[0..<n])) { line in
                     r.decoder.decode(line, emit)
@@ -291,5 +291,32 @@ public struct FileTailer: Service {
             wait = min(wait * 2, .seconds(1))
         }
         machine.acknowledged(id: r.id, offset: offset)
+    }
+}
+
+/// Two arenas for a tailer's chunks, used in turn. An arena is reused only when no event refers to it any
+/// more; the spool's I/O thread may still be letting go of the last chunk's events when the next chunk is
+/// read, hence two (a third is allocated, and replaces one, only if a sink keeps events longer).
+struct BodyArenas {
+    private var arenas: [EventBodyArena]
+    private var turn = 0
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        arenas = [EventBodyArena(capacity: capacity), EventBodyArena(capacity: capacity)]
+    }
+
+    var current: EventBodyArena { arenas[turn] }
+
+    /// The arena for the next chunk: the other one, emptied, or a new one if events still hold it.
+    mutating func next() -> EventBodyArena {
+        turn ^= 1
+        if isKnownUniquelyReferenced(&arenas[turn]) {
+            arenas[turn].reset()
+        } else {
+            arenas[turn] = EventBodyArena(capacity: capacity)
+        }
+        return arenas[turn]
     }
 }

@@ -119,7 +119,8 @@ public struct Event: Sendable {
 public final class EventBodyArena: @unchecked Sendable {
     private let base: UnsafeMutableRawPointer
     public let capacity: Int
-    public private(set) var used = 0
+    // Only its owner (one tailer task) changes it: no dynamic exclusivity check per copy.
+    @exclusivity(unchecked) public private(set) var used = 0
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
