@@ -93,11 +93,17 @@ public enum JSONString {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Whether string content needs no escaping: no `"`, `\` or control character.
+    @inline(__always)
+    public static func isPlain<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        bytes.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+    }
+
     /// Appends the escaped content of a string (without quotes): `"`, `\` and control characters are escaped.
     /// The input must be valid UTF-8 (it is copied byte for byte otherwise).
     public static func appendEscaped<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
         // Common case: nothing to escape, so copy in one go instead of byte by byte.
-        if bytes.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+        if isPlain(bytes) {
             out.append(contentsOf: bytes)
             return
         }

@@ -251,9 +251,7 @@ public struct BulkEncoder: Sendable {
         if !shape.hasTimestamp {
             separator(&out)
             out.put("\"@timestamp\":\"")
-            var stamp: [UInt8] = []
-            CivilTime(millisecondsSinceEpoch: timestampMillis).appendRFC3339(to: &stamp)
-            stamp.withUnsafeBufferPointer { out.put($0) }
+            CivilTime(millisecondsSinceEpoch: timestampMillis).writeRFC3339 { out.put($0) }
             out.put(UInt8(ascii: "\""))
         }
         if let value = shape.messageValue {
@@ -336,7 +334,7 @@ struct BulkWriter {
 
     /// `"<id>"`, escaped as a JSON string (ids are plain in practice: copied in one go).
     mutating func putQuoted(_ bytes: UnsafeBufferPointer<UInt8>) {
-        if bytes.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+        if JSONString.isPlain(bytes) {
             put(UInt8(ascii: "\""))
             put(bytes)
             put(UInt8(ascii: "\""))

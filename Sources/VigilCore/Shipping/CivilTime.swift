@@ -40,13 +40,19 @@ public struct CivilTime: Sendable, Equatable {
 
     /// RFC 3339 with milliseconds, e.g. `2026-11-29T10:57:32.123Z`, appended to `out`.
     public func appendRFC3339(to out: inout [UInt8]) {
-        appendDigits(year, 4, &out); out.append(UInt8(ascii: "-"))
-        appendDigits(month, 2, &out); out.append(UInt8(ascii: "-"))
-        appendDigits(day, 2, &out); out.append(UInt8(ascii: "T"))
-        appendDigits(hour, 2, &out); out.append(UInt8(ascii: ":"))
-        appendDigits(minute, 2, &out); out.append(UInt8(ascii: ":"))
-        appendDigits(second, 2, &out); out.append(UInt8(ascii: "."))
-        appendDigits(millisecond, 3, &out); out.append(UInt8(ascii: "Z"))
+        writeRFC3339 { out.append($0) }
+    }
+
+    /// The bytes of ``appendRFC3339(to:)``, one at a time (for writers that are not arrays).
+    @inline(__always)
+    public func writeRFC3339(_ put: (UInt8) -> Void) {
+        writeDigits(year, 4, put); put(UInt8(ascii: "-"))
+        writeDigits(month, 2, put); put(UInt8(ascii: "-"))
+        writeDigits(day, 2, put); put(UInt8(ascii: "T"))
+        writeDigits(hour, 2, put); put(UInt8(ascii: ":"))
+        writeDigits(minute, 2, put); put(UInt8(ascii: ":"))
+        writeDigits(second, 2, put); put(UInt8(ascii: "."))
+        writeDigits(millisecond, 3, put); put(UInt8(ascii: "Z"))
     }
 
     /// Expands `%Y`, `%m`, `%d`, `%H` and `%%` in `pattern`; other characters are copied.
@@ -75,6 +81,10 @@ public struct CivilTime: Sendable, Equatable {
     }
 
     private func appendDigits(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
+        writeDigits(value, width) { out.append($0) }
+    }
+
+    private func writeDigits(_ value: Int, _ width: Int, _ put: (UInt8) -> Void) {
         var v = value < 0 ? 0 : value
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
         var count = 0
@@ -84,8 +94,8 @@ public struct CivilTime: Sendable, Equatable {
                 v /= 10
                 count += 1
             } while v > 0 && count < 6
-            for _ in count..<max(count, width) { out.append(48) }
-            for k in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[k]) }
+            for _ in count..<max(count, width) { put(48) }
+            for k in stride(from: count - 1, through: 0, by: -1) { put(buffer[k]) }
         }
     }
 }
