@@ -1,3 +1,4 @@
+import VigilGzip
 import VigilCore
 
 /// Every option of the Elasticsearch sink, with its default. YAML keys are the snake_case of the names
@@ -82,6 +83,8 @@ public struct ElasticsearchConfiguration: Sendable, Equatable {
     public var tls: TLS
     /// 0 sends uncompressed; 1 (fastest) to 9.
     public var gzipLevel: Int
+    /// Which library compresses (see ``GzipLibrary``): by default ISA-L for levels 1...3, zlib above.
+    public var gzipLibrary: GzipLibrary
     public var batch: Batch
     /// Requests in flight at once; a batch being retried keeps its slot.
     public var maxInFlight: Int
@@ -97,13 +100,19 @@ public struct ElasticsearchConfiguration: Sendable, Equatable {
     /// How often the spool gauges are refreshed.
     public var statsInterval: Duration
 
+    /// The compressor for request bodies; nil when `gzipLevel` is 0 (or invalid: see ``validationErrors()``).
+    public var compressor: GzipCompressor? {
+        gzipLevel > 0 ? try? GzipCompressor(level: gzipLevel, library: gzipLibrary) : nil
+    }
+
     public init(url: String = "http://127.0.0.1:9200", index: String = "vigil-logs-%Y.%m.%d", dataStream: DataStream? = nil,
                 dataset: String = "vigil.logs", pipeline: String? = nil, auth: Auth = Auth(), tls: TLS = TLS(), gzipLevel: Int = 1,
+                gzipLibrary: GzipLibrary = .auto,
                 batch: Batch = Batch(), maxInFlight: Int = 2, requestTimeout: Duration = .seconds(30),
                 connectTimeout: Duration = .seconds(10), backoff: BackoffSettings = BackoffSettings(), maxRetries: Int? = nil,
                 shutdownTimeout: Duration = .seconds(10), hostName: String? = nil, statsInterval: Duration = .seconds(5)) {
         self.url = url; self.index = index; self.dataStream = dataStream; self.dataset = dataset; self.pipeline = pipeline
-        self.auth = auth; self.tls = tls; self.gzipLevel = gzipLevel; self.batch = batch; self.maxInFlight = maxInFlight
+        self.auth = auth; self.tls = tls; self.gzipLevel = gzipLevel; self.gzipLibrary = gzipLibrary; self.batch = batch; self.maxInFlight = maxInFlight
         self.requestTimeout = requestTimeout; self.connectTimeout = connectTimeout; self.backoff = backoff
         self.maxRetries = maxRetries; self.shutdownTimeout = shutdownTimeout; self.hostName = hostName
         self.statsInterval = statsInterval
@@ -113,7 +122,13 @@ public struct ElasticsearchConfiguration: Sendable, Equatable {
     public func validationErrors() -> [String] {
         var errors: [String] = []
         if !(url.hasPrefix("http://") || url.hasPrefix("https://")) { errors.append("elasticsearch.url must start with http:// or https://") }
-        if !(0...9).contains(gzipLevel) { errors.append("elasticsearch.gzip_level must be 0...9") }
+        if !(0...9).contains(gzipLevel) {
+            errors.append("elasticsearch.gzip_level must be 0...9")
+        } else if gzipLevel > 0 {
+            do throws(GzipConfigurationError) { _ = try GzipCompressor(level: gzipLevel, library: gzipLibrary) } catch {
+                errors.append("elasticsearch.gzip_level: \(error.message)")
+            }
+        }
         if batch.maxBytes < 1024 { errors.append("elasticsearch.batch.max_bytes must be at least 1024") }
         if batch.maxEvents < 1 { errors.append("elasticsearch.batch.max_events must be at least 1") }
         if batch.timeout <= .zero { errors.append("elasticsearch.batch.timeout must be positive") }

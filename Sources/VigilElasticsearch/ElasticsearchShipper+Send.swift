@@ -11,7 +11,7 @@ extension ElasticsearchShipper {
         var attempts = [Int](repeating: 0, count: batch.count)
         var deadLetterEntries: [(position: Int, entry: DeadLetterInput)] = []
         var rng = SystemRandomNumberGenerator()
-        let headers = ["Content-Type: application/x-ndjson"] + (configuration.gzipLevel > 0 ? ["Content-Encoding: gzip"] : [])
+        let headers = ["Content-Type: application/x-ndjson"] + (compressor != nil ? ["Content-Encoding: gzip"] : [])
             + credentialHeaders
 
         func deadLetter(_ position: Int, status: Int, reason: String) {
@@ -118,9 +118,9 @@ extension ElasticsearchShipper {
 
     /// One `_bulk` request; transport failures and statuses become a classifier decision.
     private func post(_ encoded: EncodedBatch, headers: [String]) async -> BulkResponseDecision {
-        let body = configuration.gzipLevel > 0 ? Gzip.compress(encoded.bytes, level: Int32(configuration.gzipLevel)) : encoded.bytes
+        let body = compressor?.compress(encoded.bytes) ?? encoded.bytes
         metrics.sentRaw.increment(by: encoded.bytes.count)
-        if configuration.gzipLevel > 0 { metrics.sentCompressed.increment(by: body.count) }
+        if compressor != nil { metrics.sentCompressed.increment(by: body.count) }
         let clock = ContinuousClock()
         let start = clock.now
         do {

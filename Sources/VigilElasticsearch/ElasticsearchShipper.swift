@@ -23,6 +23,8 @@ import VigilStorage
 /// ```
 public final class ElasticsearchShipper: Service, Sendable {
     public let configuration: ElasticsearchConfiguration
+    /// Compresses request bodies; nil sends them as they are (`gzip_level: 0`).
+    let compressor: GzipCompressor?
     private let spool: Spool
     let deadLetters: DeadLetterStore
     let logger: Logger
@@ -39,6 +41,7 @@ public final class ElasticsearchShipper: Service, Sendable {
         let problems = configuration.validationErrors()
         guard problems.isEmpty else { throw ElasticsearchConfigurationError(problems: problems) }
         self.configuration = configuration
+        compressor = configuration.compressor
         self.spool = spool
         self.deadLetters = deadLetters
         self.logger = logger
@@ -114,7 +117,7 @@ public final class ElasticsearchShipper: Service, Sendable {
         }
         logger.info("Elasticsearch shipper started", metadata: [
             "es.url": "\(redactedURL)", "es.auth": "\(configuration.auth.type.rawValue)",
-            "es.gzip_level": "\(configuration.gzipLevel)", "es.max_in_flight": "\(configuration.maxInFlight)",
+            "es.gzip": "\(compressor.map(\.description) ?? "off")", "es.max_in_flight": "\(configuration.maxInFlight)",
         ])
         await withGracefulShutdownHandler {
             await self.loop()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilElasticsearch
 import VigilRuntime
+import VigilGzip
 import VigilStorage
 
 /// `vigil es ...`: Elasticsearch helpers. The logic lives in VigilElasticsearch; this file parses arguments.
@@ -86,6 +87,7 @@ struct ESCommand: AsyncParsableCommand {
         @OptionGroup var connection: Connection
         @Option(help: "Agent data directory holding vigil.db.") var dataDir = "./vigil-data"
         @Option(help: "gzip level, 0 = off.") var gzipLevel: Int?
+        @Option(help: "gzip library: auto (ISA-L for levels 1-3, zlib above), zlib or isa-l.") var gzipLibrary: String?
         @Option(help: "Requests in flight.") var maxInFlight: Int?
         @Option(help: "Documents per request.") var batchMaxEvents: Int?
         @Option(help: "Bytes per request.") var batchMaxBytes: Int?
@@ -94,9 +96,17 @@ struct ESCommand: AsyncParsableCommand {
             AllocatorTuning.apply(environment: ProcessInfo.processInfo.environment)
             var es = try connection.resolve()
             if let gzipLevel { es.gzipLevel = gzipLevel }
+            if let gzipLibrary {
+                guard let library = GzipLibrary(rawValue: gzipLibrary) else {
+                    throw ValidationError("--gzip-library must be one of \(GzipLibrary.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                es.gzipLibrary = library
+            }
             if let maxInFlight { es.maxInFlight = maxInFlight }
             if let batchMaxEvents { es.batch.maxEvents = batchMaxEvents }
             if let batchMaxBytes { es.batch.maxBytes = batchMaxBytes }
+            let problems = es.validationErrors()
+            guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
             let summary = try await ElasticsearchDrain.run(configuration: es, dataDirectory: dataDir)
             print(summary.json)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import VigilGzip
 import VigilCore
 @testable import VigilElasticsearch
 import VigilStorage
@@ -25,13 +26,17 @@ import VigilTestSupport
         #expect(configuration.bulkURL(index: nil) == "http://127.0.0.1:9200/_bulk?filter_path=errors,items.*.status,items.*.error&pipeline=enrich%20logs")
     }
 
-    @Test(arguments: [0, 1])
-    func deliversEveryEventOnce(gzipLevel: Int) async throws {
+    /// Uncompressed, ISA-L (the default for level 1), zlib level 1 and zlib level 6 (what `auto` picks above 3):
+    /// the mock inflates every body with zlib, as Elasticsearch would.
+    @Test(arguments: [(0, GzipLibrary.auto), (1, .auto), (1, .zlib), (6, .auto)])
+    func deliversEveryEventOnce(gzipLevel: Int, library: GzipLibrary) async throws {
         let fixture = try SpoolFixture()
         try fixture.appendEvents(5000)
         try await withMock { mock in
             let registry = MetricRegistry()
-            let shipper = try makeShipper(fixture, testConfiguration(url: mock.url, gzipLevel: gzipLevel), registry: registry)
+            var configuration = testConfiguration(url: mock.url, gzipLevel: gzipLevel)
+            configuration.gzipLibrary = library
+            let shipper = try makeShipper(fixture, configuration, registry: registry)
             try await withRunningShipper(shipper) {
                 try await expectEventually { fixture.undeliveredEvents == 0 }
             }

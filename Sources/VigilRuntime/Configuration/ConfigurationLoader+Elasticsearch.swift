@@ -1,8 +1,9 @@
 import Foundation
 import VigilElasticsearch
+import VigilGzip
 
 extension ConfigurationLoader {
-    static let elasticsearchKeys = ["url", "index", "data_stream", "dataset", "pipeline", "auth", "tls", "gzip_level", "batch",
+    static let elasticsearchKeys = ["url", "index", "data_stream", "dataset", "pipeline", "auth", "tls", "gzip_level", "gzip_library", "batch",
                                     "max_in_flight", "request_timeout", "connect_timeout", "backoff", "max_retries",
                                     "shutdown_timeout", "host_name"]
 
@@ -44,6 +45,7 @@ extension ConfigurationLoader {
                 if let v = t.bool("insecure_skip_verify") { es.tls.insecureSkipVerify = v }
             }
             if let v = e.int("gzip_level", range: 0...9) { es.gzipLevel = v }
+            if let v = e.oneOf("gzip_library", GzipLibrary.allCases.map(\.rawValue)) { es.gzipLibrary = GzipLibrary(rawValue: v)! }
             e.object("batch", keys: ["max_bytes", "max_events", "timeout"]) { b in
                 if let v = b.bytes("max_bytes", range: 1_024...(100 << 20)) { es.batch.maxBytes = Int(v) }
                 if let v = b.int("max_events", range: 1...100_000) { es.batch.maxEvents = v }
