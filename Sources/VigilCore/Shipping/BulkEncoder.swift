@@ -117,11 +117,22 @@ public struct BulkEncoder: Sendable {
     /// The index for `cachedDay`, and its action-line prefix with `_index`.
     private var cachedIndex = ""
     private var cachedActionPrefix: [UInt8] = []
-    /// The action-line prefix of an item for the batch's own index.
-    private let shortActionPrefix: [UInt8] = Array(#"{"create":{"_id":"#.utf8)
-    private let staticFields: [UInt8]   // event.dataset (always the same bytes)
-    private let ecsVersionField: [UInt8]
-    private let hostField: [UInt8]?
+    /// The bytes that come from the configuration, in one object: the item-writing closure captures this one
+    /// reference instead of copying the encoder (which retained each of its arrays once per document).
+    private final class Fields: Sendable {
+        /// The action-line prefix of an item for the batch's own index.
+        let shortActionPrefix: [UInt8] = Array(#"{"create":{"_id":"#.utf8)
+        let staticFields: [UInt8]   // event.dataset (always the same bytes)
+        let ecsVersionField: [UInt8]
+        let hostField: [UInt8]?
+
+        init(staticFields: [UInt8], ecsVersionField: [UInt8], hostField: [UInt8]?) {
+            self.staticFields = staticFields
+            self.ecsVersionField = ecsVersionField
+            self.hostField = hostField
+        }
+    }
+    private let fields: Fields
     /// The index pattern has an hour field, so the action prefix cannot be cached per day.
     private let hourly: Bool
     // Scratch reused by every document, so encoding allocates nothing per event.
@@ -135,21 +146,20 @@ public struct BulkEncoder: Sendable {
         var fields: [UInt8] = []
         Self.appendLiteral("\"event.dataset\":", to: &fields)
         Self.appendJSONString(configuration.dataset, to: &fields)
-        staticFields = fields
+        let staticFields = fields
         var version: [UInt8] = []
         Self.appendLiteral("\"ecs.version\":", to: &version)
         Self.appendJSONString(configuration.ecsVersion, to: &version)
-        ecsVersionField = version
+        var hostField: [UInt8]?
         if let host = configuration.hostName {
             var h: [UInt8] = []
             Self.appendLiteral("\"host.name\":", to: &h)
             Self.appendJSONString(host, to: &h)
             hostField = h
-        } else {
-            hostField = nil
         }
+        self.fields = Fields(staticFields: staticFields, ecsVersionField: version, hostField: hostField)
         if case let .index(pattern) = configuration.target { hourly = pattern.contains("%H") } else { hourly = false }
-        fixedFieldsBound = 64 + staticFields.count + ecsVersionField.count + (hostField?.count ?? 0) + 48
+        fixedFieldsBound = 64 + staticFields.count + version.count + (hostField?.count ?? 0) + 48
     }
 
     /// The index (or data stream) an event at `timestampMillis` goes to.
@@ -196,17 +206,21 @@ public struct BulkEncoder: Sendable {
         // Renames add at most 24 bytes each (`"vigil.original_service"` for `"service"`).
         let renames = documentShape.overflowed ? members.count : documentShape.renameCount
         let bound = cachedActionPrefix.count + 6 * id.count + 8 + fixedFieldsBound + 2 * body.count + 24 * renames + 2
+        // Only locals are captured: calling a method of the encoder inside the closure copied the whole struct.
+        let fields = self.fields
+        let actionPrefix = ownIndex ? fields.shortActionPrefix : cachedActionPrefix
+        let members = documentShape.overflowed ? self.members : []
         batch.append(itemOfAtMost: bound) { out in
-            (ownIndex ? shortActionPrefix : cachedActionPrefix).withUnsafeBufferPointer { out.put($0) }
+            actionPrefix.withUnsafeBufferPointer { out.put($0) }
             out.putQuoted(id)
             out.put("}}\n")
-            writeDocument(body, shape: documentShape, members: members, timestampMillis: timestampMillis, to: &out)
+            Self.writeDocument(body, shape: documentShape, members: members, timestampMillis: timestampMillis, fields: fields, to: &out)
             out.put(0x0A)
         }
     }
 
     private func appendAction(_ id: UnsafeBufferPointer<UInt8>, ownIndex: Bool, to out: inout [UInt8]) {
-        out.append(contentsOf: ownIndex ? shortActionPrefix : cachedActionPrefix)
+        out.append(contentsOf: ownIndex ? fields.shortActionPrefix : cachedActionPrefix)
         JSONString.appendQuoted(id, to: &out)
         Self.appendLiteral("}}\n", to: &out)
     }
@@ -233,17 +247,17 @@ public struct BulkEncoder: Sendable {
         Self.appendLiteral("\",\"message\":", to: &out)
         Self.appendJSONString(String(decoding: body, as: UTF8.self), to: &out)
         out.append(UInt8(ascii: ","))
-        out.append(contentsOf: staticFields)
+        out.append(contentsOf: fields.staticFields)
         out.append(UInt8(ascii: ","))
-        out.append(contentsOf: ecsVersionField)
-        if let hostField { out.append(UInt8(ascii: ",")); out.append(contentsOf: hostField) }
+        out.append(contentsOf: fields.ecsVersionField)
+        if let hostField = fields.hostField { out.append(UInt8(ascii: ",")); out.append(contentsOf: hostField) }
         out.append(UInt8(ascii: "}"))
     }
 
     /// The document with ECS fields spliced in, per `shape` (see ``DocumentShape``); `members` (the scan the
     /// shape came from) is needed only for an overflowed shape, whose renames are not all inline.
-    private func writeDocument(_ body: UnsafeBufferPointer<UInt8>, shape: DocumentShape, members: [JSONObjectScanner.Member],
-                               timestampMillis: Int64, to out: inout BulkWriter) {
+    private static func writeDocument(_ body: UnsafeBufferPointer<UInt8>, shape: DocumentShape, members: [JSONObjectScanner.Member],
+                                      timestampMillis: Int64, fields: Fields, to out: inout BulkWriter) {
         let blockedRoots = shape.blockedRoots
         out.put(UInt8(ascii: "{"))
         var first = true
@@ -260,9 +274,9 @@ public struct BulkEncoder: Sendable {
         if let value = shape.levelValue, blockedRoots & 4 == 0 {
             separator(&out); out.put("\"log.level\":"); out.put(Self.slice(body, value))
         }
-        if blockedRoots & 8 == 0 { separator(&out); staticFields.withUnsafeBufferPointer { out.put($0) } }
-        if blockedRoots & 16 == 0 { separator(&out); ecsVersionField.withUnsafeBufferPointer { out.put($0) } }
-        if let hostField, blockedRoots & 2 == 0 { separator(&out); hostField.withUnsafeBufferPointer { out.put($0) } }
+        if blockedRoots & 8 == 0 { separator(&out); fields.staticFields.withUnsafeBufferPointer { out.put($0) } }
+        if blockedRoots & 16 == 0 { separator(&out); fields.ecsVersionField.withUnsafeBufferPointer { out.put($0) } }
+        if let hostField = fields.hostField, blockedRoots & 2 == 0 { separator(&out); hostField.withUnsafeBufferPointer { out.put($0) } }
 
         // The original members, verbatim except for renamed keys and raw newlines.
         guard shape.firstMember >= 0 else { out.put(UInt8(ascii: "}")); return }
