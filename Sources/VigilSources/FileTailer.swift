@@ -111,8 +111,9 @@ public struct FileTailer: Service {
         var pipeline = self.pipeline
         let clock = ContinuousClock()
         var lastScan: ContinuousClock.Instant?
-        var buffer = [UInt8](repeating: 0, count: max(4096, configuration.readChunkBytes))
-        var arenas = BodyArenas(capacity: buffer.count + 65_536)
+        let chunkBytes = max(4096, configuration.readChunkBytes)
+        // Room after a chunk for the lines that began in the previous one.
+        var arenas = BodyArenas(capacity: chunkBytes + 65_536)
         defer {
             for r in readers.values { close(r.fd) }
             openFiles.set(0)
@@ -156,7 +157,7 @@ public struct FileTailer: Service {
             for id in machine.openIDs {
                 guard let r = readers[id] else { continue }
                 if let p = machine.path(of: id) { r.path = p }
-                try await readAvailable(r, machine: &machine, pipeline: &pipeline, buffer: &buffer, arenas: &arenas, clock: clock)
+                try await readAvailable(r, machine: &machine, pipeline: &pipeline, chunkBytes: chunkBytes, arenas: &arenas, clock: clock)
             }
             try await Task.sleep(for: configuration.pollInterval)
         }
@@ -206,7 +207,7 @@ public struct FileTailer: Service {
 
     /// Reads, frames and delivers everything available in `r`, chunk by chunk.
     func readAvailable(_ r: Reader, machine: inout FileTailStateMachine, pipeline: inout EventPipeline,
-                       buffer: inout [UInt8], arenas: inout BodyArenas, clock: ContinuousClock) async throws {
+                       chunkBytes: Int, arenas: inout BodyArenas, clock: ContinuousClock) async throws {
         var arena = arenas.current
         var events: [Event] = []
         var rejects: [RejectedLine] = []
@@ -228,24 +229,33 @@ public struct FileTailer: Service {
         }
         while !Task.isCancelled {
             let position = r.framer.position
-            let n = buffer.withUnsafeMutableBytes { pread(r.fd, $0.baseAddress, $0.count, off_t(position)) }
+            events.removeAll(keepingCapacity: true)
+            rejects.removeAll(keepingCapacity: true)
+            // The chunk is read straight into the arena its events keep their bodies in: a whole line is
+            // referred to where it was read (no copy, no allocation per event); a line that began in the last
+            // chunk, or was cut or redacted, is copied after the chunk or kept in its own array.
+            arena = arenas.next()
+            var chunk = UnsafeRawBufferPointer(start: nil, count: 0)
+            let n = arena.fill(upTo: chunkBytes) { room in
+                let n = pread(r.fd, room.baseAddress, room.count, off_t(position))
+                if n > 0 { chunk = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(room)[0..<n]) }
+                return n
+            }
             if n < 0 {
+                arenas.giveBack()
                 logger.error("read failed", metadata: ["file.path": "\(r.path)", "error.errno": "\(errno)"])
                 return
             }
             if n == 0 {
+                arenas.giveBack()
                 r.atEnd = true
                 break
             }
             r.atEnd = false
             r.lastData = clock.now
             readBytes.increment(by: n)
-            events.removeAll(keepingCapacity: true)
-            rejects.removeAll(keepingCapacity: true)
-            // The bodies of a chunk's events share one arena (one allocation, not one per event).
-            arena = arenas.next()
-            buffer.withUnsafeBytes { raw in
-                r.framer.feed(UnsafeRawBufferPointer(rebasing: raw[0..<n])) { line in
+            withExtendedLifetime(arena) {
+                r.framer.feed(chunk) { line in
                     r.decoder.decode(line, emit)
                 }
             }
@@ -308,6 +318,12 @@ struct BodyArenas {
     }
 
     var current: EventBodyArena { arenas[turn] }
+
+    /// Undoes the last ``next()`` when nothing was read into its arena (the end of a file): polling an idle
+    /// file must not allocate a new arena each time while events still hold the other one.
+    mutating func giveBack() {
+        turn ^= 1
+    }
 
     /// The arena for the next chunk: the other one, emptied, or a new one if events still hold it.
     mutating func next() -> EventBodyArena {

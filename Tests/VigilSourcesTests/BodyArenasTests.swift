@@ -40,4 +40,20 @@ import VigilCore
         #expect(d.used == 0)
         _ = dropped
     }
+
+    /// At the end of a file nothing is read into the arena just taken: giving it back means the next read
+    /// takes the same one again instead of allocating while events still hold the other.
+    @Test func anArenaGivenBackIsTakenAgain() throws {
+        var arenas = BodyArenas(capacity: 64)
+        let first = arenas.next()
+        let held = try Self.accept(#"{"a":1}"#, into: first)   // events of the last chunk hold `first`
+        var empty: EventBodyArena? = arenas.next()
+        let emptyID = ObjectIdentifier(empty!)
+        empty = nil   // as in the tailer: nothing refers to an arena nothing was read into
+        arenas.giveBack()
+        #expect(arenas.current === first)
+        #expect(ObjectIdentifier(arenas.next()) == emptyID)
+        _ = empty
+        #expect(held.body == Array(#"{"a":1}"#.utf8))
+    }
 }

@@ -113,7 +113,7 @@ public struct Event: Sendable {
 /// Memory for the bodies of one batch of events (a tailer's read chunk): one allocation per batch instead of
 /// one array per event.
 ///
-/// Invariants: bytes are only ever appended (``copy(_:)``), never moved or rewritten while an event refers to
+/// Invariants: bytes are only ever appended (``copy(_:)``, ``fill(upTo:_:)``), never moved or rewritten while an event refers to
 /// them: the owner calls ``reset()`` only when no event holds the arena any more (`isKnownUniquelyReferenced`),
 /// and otherwise starts a new one. So events may be read on any thread once handed over.
 public final class EventBodyArena: @unchecked Sendable {
@@ -136,6 +136,24 @@ public final class EventBodyArena: @unchecked Sendable {
         if let source = bytes.baseAddress, bytes.count > 0 { (base + offset).copyMemory(from: source, byteCount: bytes.count) }
         used += bytes.count
         return offset
+    }
+
+    /// Lets `fill` write into the unused space (a read straight from a file); `fill` returns how many bytes it
+    /// wrote (negative: none), which become part of the arena. Returns what `fill` returned.
+    public func fill(upTo limit: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
+        let room = min(limit, capacity - used)
+        let n = fill(UnsafeMutableRawBufferPointer(start: base + used, count: room))
+        if n > 0 { used += min(n, room) }
+        return n
+    }
+
+    /// The offset of `bytes` when they already lie in the arena (a line of a chunk read by ``fill(upTo:_:)``),
+    /// so that an event can refer to them without a copy; nil otherwise.
+    @inline(__always)
+    func offset(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let start = bytes.baseAddress else { return nil }
+        let offset = UnsafeRawPointer(start) - UnsafeRawPointer(base)
+        return offset >= 0 && offset + bytes.count <= used ? offset : nil
     }
 
     /// Empties the arena. Only for its owner, and only while no event refers to it.

@@ -10,8 +10,9 @@ public struct LineContext: Sendable {
     public var truncated: Bool
     /// The kind of a line without a type field (HTTP ingest: `/v1/predictions` implies `prediction`).
     public var defaultKind: EventKind
-    /// Where an accepted event's (unredacted) body is copied, when the source batches its events in one
-    /// (see ``EventBodyArena``); nil gives each event its own array.
+    /// Where an accepted event's (unredacted) body is kept, when the source batches its events in one (see
+    /// ``EventBodyArena``): bytes already in the arena (the tailer reads into it) are referred to, others
+    /// copied in; nil gives each event its own array.
     public var bodyArena: EventBodyArena?
 
     public init(source: String, id: String, readTimeMillis: Int64, truncated: Bool = false, defaultKind: EventKind = .log,
@@ -232,7 +233,7 @@ public struct EventPipeline: Sendable {
         let storage: Event.BodyStorage
         if let body {
             storage = .owned(body)
-        } else if let arena = context.bodyArena, let offset = arena.copy(bytes) {
+        } else if let arena = context.bodyArena, let offset = arena.offset(of: bytes) ?? arena.copy(bytes) {
             storage = .arena(arena, offset: offset, count: bytes.count)
         } else {
             storage = .owned(Array(bytes))

@@ -60,6 +60,43 @@ import Testing
         #expect(events[1].body == Array(second.utf8))
     }
 
+    /// A line that already lies in the arena (the tailer reads its chunk into it) is referred to where it is:
+    /// nothing is copied; a line from elsewhere is copied after the read bytes; a redacted one gets its own array.
+    @Test func linesReadIntoTheArenaAreNotCopied() throws {
+        var p = try EventPipeline(configuration: PipelineConfiguration(), registry: MetricRegistry())
+        let arena = EventBodyArena(capacity: 256)
+        let chunk = Array((#"{"message":"one"}"# + "\n" + #"{"message":"two"}"# + "\n" + #"{"message":"x@example.com"}"# + "\n").utf8)
+        let read = arena.fill(upTo: 200) { room in
+            room.copyBytes(from: chunk)
+            return chunk.count
+        }
+        #expect(read == chunk.count && arena.used == chunk.count)
+        var ctx = Self.context()
+        ctx.bodyArena = arena
+        // The lines as the framer hands them over: views of the arena's own bytes.
+        let events: [Event] = arena.withBytes(0, chunk.count) { bytes in
+            var events: [Event] = []
+            var start = 0
+            for k in 0..<bytes.count where bytes[k] == 0x0A {
+                if case .accepted(let e) = p.process(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<k]), context: ctx) {
+                    events.append(e)
+                }
+                start = k + 1
+            }
+            return events
+        }
+        #expect(events.count == 3)
+        #expect(arena.used == chunk.count)   // nothing appended: the first two refer to the read bytes
+        #expect(events[0].body == Array(#"{"message":"one"}"#.utf8) && events[1].message == "two")
+        guard case .arena(_, let offset, _) = events[1].storage else { Issue.record("not in the arena"); return }
+        #expect(offset == 18)
+        guard case .owned = events[2].storage else { Issue.record("a redacted body must be its own array"); return }
+        #expect(events[2].message?.contains("x@example.com") == false)
+        // A line from another buffer is copied in after the read bytes.
+        let other = try #require(Self.accept(&p, #"{"message":"three"}"#, ctx))
+        #expect(arena.used == chunk.count + 19 && other.message == "three")
+    }
+
     @Test func configurableFieldNames() throws {
         let fields = PipelineConfiguration.Fields(type: "kind", timestamp: ["ts"], service: "svc", level: "lvl", message: "msg", id: "event_id")
         var p = try EventPipeline(configuration: PipelineConfiguration(fields: fields), registry: MetricRegistry())
