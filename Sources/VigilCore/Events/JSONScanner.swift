@@ -100,6 +100,9 @@ public struct JSONScanner: Sendable {
     public private(set) var firstKey = -1
     public private(set) var close = -1
     public private(set) var sawLineBreak = false
+    /// Whether a compact top level is scanned by the one-loop fast path (``JSONParseState/parseTopLevelCompact()``);
+    /// off only in tests that check it against the general parser.
+    var compactFastPath = true
 
     public init(keys: JSONKeyTable, maxDepth: Int = 64, collectStrings: Bool = true, collectMembers: Bool = false) {
         self.keys = keys
@@ -129,6 +132,7 @@ public struct JSONScanner: Sendable {
                 p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, keys: keys.probe, maxDepth: maxDepth,
                 collectStrings: collectStrings, slots: slotBuffer, strings: strings, fieldHits: fieldHits,
                 collectMembers: collectMembers, members: members)
+            state.compactFastPath = compactFastPath
             strings = []
             fieldHits = []
             members = []
@@ -166,6 +170,8 @@ struct JSONParseState {
     var close = -1
     var firstKey = -1
     var sawLineBreak = false
+    /// Whether ``parseTopLevelCompact()`` is tried first (tests turn it off to compare with the general parser).
+    var compactFastPath = true
     var i = 0
     var error: JSONScanError?
     /// The span of the value parsed last.
@@ -218,6 +224,11 @@ struct JSONParseState {
         skipWhitespace()
         if i == n { return JSONScanError(reason: .empty, offset: 0, detail: "empty line") }
         if p[i] == UInt8(ascii: "{") {
+            let start = i
+            if parseTopLevelCompact() { return nil }
+            // Not the common shape (or invalid): start again with the general parser, which gives the
+            // results and the error messages for every input.
+            resetForRetry(at: start)
             if parseObject(depth: 1, topLevel: true) {
                 skipWhitespace()
                 if i != n {
@@ -245,6 +256,160 @@ struct JSONParseState {
             return JSONScanError(reason: .notAnObject, offset: start, detail: what)
         }
         return error
+    }
+
+    /// Forgets what an abandoned ``parseTopLevelCompact()`` recorded.
+    mutating func resetForRetry(at start: Int) {
+        i = start
+        error = nil
+        strings.removeAll(keepingCapacity: true)
+        fieldHits.removeAll(keepingCapacity: true)
+        members.removeAll(keepingCapacity: true)
+        for k in slots.indices { slots[k] = .absent }
+        firstKey = -1
+        close = -1
+        // sawLineBreak stays: only whitespace before the object can have set it (the fast path skips none).
+        last = .absent
+    }
+
+    /// The top level of a compact log line (no whitespace between tokens; what every shipper sees) in one
+    /// loop, with the cursor in a local and plain keys and string values scanned inline; nested objects and
+    /// arrays, escapes, non-ASCII text, numbers and literals go to the general routines. Records exactly what
+    /// ``parseObject(depth:topLevel:collect:)`` records for such a line. Returns false at anything else
+    /// (whitespace, an error, text after the object): the caller then parses the whole line again with the
+    /// general parser, so results and error messages never depend on which path ran.
+    mutating func parseTopLevelCompact() -> Bool {
+        let p = self.p, n = self.n
+        let keys = self.keys
+        let open = self.i
+        var i = open + 1
+        guard compactFastPath, maxDepth >= 1, i < n else { return false }
+        if p[i] == UInt8(ascii: "}") {
+            guard i + 1 == n else { return false }
+            close = i
+            self.i = n
+            last = JSONValueSpan(kind: .object, start: open, end: n, hasEscapes: false)
+            return true
+        }
+        var keptBefore = false
+        var pendingDrop = -1
+        var commaPosition = -1
+        while true {
+            guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
+            let keyStart = i
+            // The key: eight bytes at a time while plain; anything special goes to the general scanner.
+            var k = i + 1
+            var keyEnd = -1
+            while k + 8 <= n {
+                let x = UInt64(littleEndian: UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self))
+                let special = Self.specialBytes(x)
+                if special == 0 { k += 8; continue }
+                k += special.trailingZeroBitCount >> 3
+                if p[k] == UInt8(ascii: "\"") { keyEnd = k }
+                break
+            }
+            let entry: Int
+            if keyEnd >= 0 {
+                entry = keys.count == 0 ? -1 : keys.lookup(p + keyStart + 1, keyEnd - keyStart - 1)
+                i = keyEnd + 1
+            } else {
+                self.i = i
+                guard scanString() else { return false }
+                entry = lookupKey(last)
+                keyEnd = last.end
+                i = self.i
+            }
+            if pendingDrop >= 0 {
+                fieldHits[pendingDrop].removeEnd = keyStart
+                pendingDrop = -1
+            }
+            guard i + 1 < n, p[i] == UInt8(ascii: ":") else { return false }
+            i += 1
+            let field = entry >= 0 ? keys.entries[entry].field : -1
+            let collect = field < 0
+            // The value.
+            let value: JSONValueSpan
+            let b = p[i]
+            if b == UInt8(ascii: "\"") {
+                var v = i + 1
+                var valueEnd = -1
+                while v + 8 <= n {
+                    let x = UInt64(littleEndian: UnsafeRawPointer(p + v).loadUnaligned(as: UInt64.self))
+                    let special = Self.specialBytes(x)
+                    if special == 0 { v += 8; continue }
+                    v += special.trailingZeroBitCount >> 3
+                    if p[v] == UInt8(ascii: "\"") { valueEnd = v }
+                    break
+                }
+                if v + 8 > n && valueEnd < 0 {
+                    // The last few bytes of the line (a line's last value ends here): one at a time.
+                    while v < n {
+                        let c = p[v]
+                        if c == UInt8(ascii: "\"") { valueEnd = v; break }
+                        if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
+                        v += 1
+                    }
+                }
+                if valueEnd >= 0 {
+                    value = JSONValueSpan(kind: .string, start: i + 1, end: valueEnd, hasEscapes: false)
+                    i = valueEnd + 1
+                } else {
+                    self.i = i
+                    guard scanString() else { return false }
+                    value = last
+                    i = self.i
+                }
+                if collect && collectStrings { strings.append(value) }
+            } else if b <= 0x20 {
+                return false
+            } else if b &- UInt8(ascii: "0") < 10 || b == UInt8(ascii: "-") {
+                self.i = i
+                guard parseNumber() else { return false }
+                value = last
+                i = self.i
+            } else {
+                self.i = i
+                guard parseValue(depth: 1, collect: collect) else { return false }
+                value = last
+                i = self.i
+            }
+            if entry >= 0 {
+                let e = keys.entries[entry]
+                if e.slot >= 0 { slots[e.slot] = value }
+                if collectMembers && e.member {
+                    members.append(JSONObjectScanner.Member(key: keyStart..<keyEnd + 1, value: value.outerStart..<value.outerEnd,
+                                                            valueStart: p[value.outerStart]))
+                }
+            }
+            if firstKey < 0 { firstKey = keyStart }
+            if field >= 0 {
+                var hit = JSONFieldHit(field: field, value: value, removeStart: keyStart, removeEnd: i)
+                if keys.entries[entry].drop {
+                    if keptBefore {
+                        hit.removeStart = commaPosition
+                    } else {
+                        pendingDrop = fieldHits.count
+                    }
+                } else {
+                    keptBefore = true
+                }
+                fieldHits.append(hit)
+            } else {
+                keptBefore = true
+            }
+            guard i < n else { return false }
+            if p[i] == UInt8(ascii: ",") {
+                commaPosition = i
+                i += 1
+                continue
+            }
+            // The object ends the line (text after it, even whitespace, is the general parser's business).
+            guard p[i] == UInt8(ascii: "}"), i + 1 == n else { return false }
+            close = i
+            self.i = n
+            last = JSONValueSpan(kind: .object, start: open, end: n, hasEscapes: false)
+            return true
+        }
     }
 
     mutating func parseValue(depth: Int, collect: Bool) -> Bool {

@@ -134,3 +134,96 @@ import Testing
         #expect(v == expected)
     }
 }
+
+/// The one-loop fast path for compact top levels must record exactly what the general parser records, and
+/// leave every error to it: both are run on the corpus, on log-like lines, and on thousands of mutations of
+/// them (a byte replaced by a structural or special one, a byte removed, the line cut short).
+@Suite struct JSONScannerFastPathTests {
+    struct Outcome: Equatable {
+        var error: JSONScanError?
+        var slots: [JSONValueSpan]
+        var strings: [JSONValueSpan]
+        var fieldHits: [JSONFieldHit]
+        var members: [JSONObjectScanner.Member]
+        var firstKey: Int
+        var close: Int
+        var sawLineBreak: Bool
+    }
+
+    static let keys = JSONKeyTable(slots: ["level", "service", "message", "@timestamp", "request_id", "n"],
+                                   fields: [("password", true), ("token", false), ("card", true)],
+                                   members: DocumentShape.memberNames)
+
+    static func outcome(_ bytes: [UInt8], fast: Bool, maxDepth: Int = 64) -> Outcome {
+        var scanner = JSONScanner(keys: keys, maxDepth: maxDepth, collectStrings: true, collectMembers: true)
+        scanner.compactFastPath = fast
+        let error = scanner.scan(bytes)
+        return Outcome(error: error, slots: scanner.slots, strings: scanner.strings, fieldHits: scanner.fieldHits,
+                       members: scanner.members, firstKey: scanner.firstKey, close: scanner.close, sawLineBreak: scanner.sawLineBreak)
+    }
+
+    static let lines: [String] = [
+        #"{"@timestamp":"2025-03-01T00:00:00.000Z","level":"INFO","service":"ml-inference","route":"/v1/predict","status":200,"latency_ms":36.239,"model":"fraud-detector","variant":"A","request_id":"00000000-07a0-417f-83b8-9a1d815ef6d1","prediction":"fraud","score":0.4806,"f_txn_24h":34,"message":"prediction served"}"#,
+        #"{"level":"warn","password":"hunter2","user":{"token":"abc","n":[1,2,{"card":"4111"}]},"message":"x"}"#,
+        #"{"password":"p","token":"t","card":"c"}"#,
+        #"{"a":"p","password":"secret"}"#,
+        #"{"msg":"m","log":"l","host":{"name":"h"},"service":"s","service.name":"t","event":1,"ecs":null,"b":true,"c":false}"#,
+        #"{"level":"caf\u00e9","message":"line\nbreak \"quoted\" \\ end","k\u0065y":"v"}"#,
+        "{\"message\":\"caf\u{e9} \u{4e2d}\u{6587} \u{1F600}\",\"level\":\"debug\"}",
+        #"{"n":-0.5e+10,"m":[],"o":{},"p":[[[]]],"q":"","r":"12345678","s":"1234567"}"#,
+        #"{}"#,
+        #"{"a":1} "#,
+        #" {"a":1}"#,
+        #"{ "a" : 1 }"#,
+        "{\"a\":\r\n1}",
+        #"{"level":"info","level":"error","n":1,"n":"two"}"#,
+        #"{"message":"a long value that crosses several eight-byte words before it ends here"}"#,
+    ]
+
+    @Test func agreesOnTheCorpus() {
+        for c in JSONScannerTests.corpus {
+            #expect(Self.outcome(c.bytes, fast: true) == Self.outcome(c.bytes, fast: false), "\(c.name)")
+        }
+        for line in Self.lines {
+            let bytes = Array(line.utf8)
+            #expect(Self.outcome(bytes, fast: true) == Self.outcome(bytes, fast: false), "\(line)")
+        }
+        // A depth limit of 1 allows the top level only.
+        let nested = Array(#"{"a":{"b":1}}"#.utf8)
+        #expect(Self.outcome(nested, fast: true, maxDepth: 1) == Self.outcome(nested, fast: false, maxDepth: 1))
+    }
+
+    @Test func agreesOnMutations() {
+        var state: UInt64 = 0x1234_5678_9ABC_DEF0
+        func next() -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
+        }
+        let special: [UInt8] = Array("\"\\,:{}[] \n0-.eatfnu".utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xE4, 0xED, 0xF4, 0xFF]
+        var compared = 0
+        var valid = 0
+        for line in Self.lines {
+            let base = Array(line.utf8)
+            guard !base.isEmpty else { continue }
+            for _ in 0..<1_500 {
+                var bytes = base
+                switch next() % 4 {
+                case 0, 1: bytes[next() % bytes.count] = special[next() % special.count]
+                case 2: bytes.remove(at: next() % bytes.count)
+                default: bytes = Array(bytes.prefix(next() % bytes.count))
+                }
+                if next() % 3 == 0, !bytes.isEmpty { bytes[next() % bytes.count] = special[next() % special.count] }
+                let fast = Self.outcome(bytes, fast: true)
+                #expect(fast == Self.outcome(bytes, fast: false), "\(String(decoding: bytes, as: UTF8.self))")
+                compared += 1
+                if fast.error == nil { valid += 1 }
+            }
+        }
+        // Both valid and invalid lines were exercised.
+        #expect(compared == Self.lines.count * 1_500)
+        #expect(valid > 500 && compared - valid > 500)
+    }
+}

@@ -1,7 +1,7 @@
 // Ingestion hot-path benchmark: reads a file in 1 MiB chunks, splits lines, and runs every line through
 // EventPipeline (parse + validate, classify, timestamp, deterministic id, redaction, metrics from logs),
 // with the chunk's bodies in one arena as the file tailer keeps them.
-// Usage: IngestBench FILE [--no-redact] [--no-metrics]
+// Usage: IngestBench FILE [--no-redact] [--no-metrics] [--shapes]
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,6 +35,8 @@ let path = arguments[1]
 let redact = !arguments.contains("--no-redact")
 let metrics = !arguments.contains("--no-metrics")
 let show = arguments.contains("--show-redacted")
+// As with an Elasticsearch sink: the pipeline records each line's DocumentShape for the bulk encoder.
+let shapes = arguments.contains("--shapes")
 
 var mapping = LogMetricMapping.httpServerDuration
 mapping.when = ["type": "log"]
@@ -43,6 +45,7 @@ let configuration = try PipelineConfiguration(
     metricsFromLogs: metrics ? [mapping] : [])
 let registry = MetricRegistry()
 var pipeline = try EventPipeline(configuration: configuration, registry: registry)
+pipeline.computesDocumentShapes = shapes
 let namespace = DeterministicID.namespace("bench:\(path)")
 
 let fd = open(path, O_RDONLY)
