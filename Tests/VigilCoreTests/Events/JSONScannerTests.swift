@@ -178,6 +178,11 @@ import Testing
         "{\"a\":\r\n1}",
         #"{"level":"info","level":"error","n":1,"n":"two"}"#,
         #"{"message":"a long value that crosses several eight-byte words before it ends here"}"#,
+        // Values ending in the line's last eight bytes (scanned one byte at a time) with special bytes there.
+        #"{"m":"a\"b"}"#,
+        "{\"m\":\"\u{e9}t\u{e9}\"}",
+        #"{"level":"x","m":"ab\\"}"#,
+        #"{"n":12,"message":"ok"}"#,
     ]
 
     @Test func agreesOnTheCorpus() {
