@@ -34,7 +34,7 @@ public final class Spool: Sendable {
     private let segments: Mutex<SpoolSegments>
     /// Buffers for blocks, encoded by ``append(_:checkpoint:deadLetters:)`` or read back by
     /// ``oldestBlockViews(limit:after:maxBytes:maxEvents:)``, reused once freed.
-    private let readBuffers = SpoolBufferPool(keep: 2)
+    private let readBuffers = SpoolBufferPool(keep: 4)
 
     /// The blocks appended last, kept in memory after they were written (write-through), so that a reader
     /// right behind the writer (the shipper, most of the time) takes their bytes from here instead of copying
