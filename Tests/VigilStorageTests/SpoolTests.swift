@@ -1,4 +1,3 @@
-import Synchronization
 import Testing
 import VigilCore
 @testable import VigilStorage
@@ -65,33 +64,6 @@ import VigilCore
             #expect(bodies(view) == expected(k))
         }
         #expect(reused)
-    }
-
-    /// The last blocks appended are read from memory (write-through), older ones and everything after a
-    /// restart from their segment file, and both give back exactly what was appended.
-    @Test func recentBlocksAreReadFromMemoryAndOthersFromDisk() throws {
-        let dir = TempDirectory()
-        defer { dir.remove() }
-        func expected(_ k: Int) -> [SpoolRecord] { records(k * 10 ..< k * 10 + 10) }
-        do {
-            let spool = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration())
-            for k in 0 ..< 5 { #expect(try spool.append(expected(k), checkpoint: nil) == .committed) }
-            let blocks = try spool.oldestBlocks(limit: 10)
-            #expect(blocks.map(\.records) == (0 ..< 5).map(expected))
-            #expect(spool.blocksReadFromMemory.load(ordering: .relaxed) == Spool.recentBlockLimit)
-            // A completed block is not served again, from memory or disk.
-            try spool.complete(blockID: blocks[4].blockID)
-            #expect(try spool.oldestBlocks(limit: 10).map(\.blockID) == blocks.prefix(4).map(\.blockID))
-        }
-        let reopened = try Spool(database: VigilDatabase(dataDirectory: dir.path), configuration: SpoolConfiguration())
-        #expect(try reopened.oldestBlocks(limit: 10).map(\.records) == (0 ..< 4).map(expected))
-        #expect(reopened.blocksReadFromMemory.load(ordering: .relaxed) == 0)
-        // Appends after the restart are in memory again; ids keep growing, so no old entry can be mistaken for them.
-        #expect(try reopened.append(expected(7), checkpoint: nil) == .committed)
-        let views = try reopened.oldestBlockViews(limit: 10, after: 0, maxBytes: .max)
-        #expect(views.count == 5)
-        #expect(views.last.map { view in view.entries.map { view.body($0) } } == expected(7).map(\.body))
-        #expect(reopened.blocksReadFromMemory.load(ordering: .relaxed) == 1)
     }
 
     /// Sources append their `Event`s directly; the block holds the same bytes as for equivalent records.

@@ -32,36 +32,16 @@ public final class Spool: Sendable {
     public let deadLetters: DeadLetterStore
     /// Segment files; every spool operation takes this lock first, then the database's.
     private let segments: Mutex<SpoolSegments>
-    /// Buffers for blocks, encoded by ``append(_:checkpoint:deadLetters:)`` or read back by
-    /// ``oldestBlockViews(limit:after:maxBytes:maxEvents:)``, reused once freed.
-    private let readBuffers = SpoolBufferPool(keep: 4)
+    /// Buffers for blocks read by ``oldestBlockViews(limit:after:maxBytes:maxEvents:)``, reused once freed.
+    private let readBuffers = SpoolBufferPool()
+    /// Encoding buffers kept between appends (one per concurrent appender).
+    private let scratchBuffers = Mutex<[ScratchBuffer]>([])
 
-    /// The blocks appended last, kept in memory after they were written (write-through), so that a reader
-    /// right behind the writer (the shipper, most of the time) takes their bytes from here instead of copying
-    /// them back out of the page cache. An entry is used only for the row it was written for: ids are never
-    /// reused (AUTOINCREMENT), and its segment, offset and size must match the row's too.
-    private let recent = Mutex<[RecentBlock]>([])
-    static let recentBlockLimit = 2
-    private struct RecentBlock: Sendable {
-        var id: Int64
-        var segment: Int64
-        var offset: Int64
-        var buffer: SpoolBlockBuffer
-    }
-    /// Blocks read from ``recent`` rather than from their segment (for tests).
-    let blocksReadFromMemory = Atomic<Int>(0)
-
-    private func remember(_ block: RecentBlock) {
-        recent.withLock { list in
-            list.append(block)
-            if list.count > Self.recentBlockLimit { list.removeFirst(list.count - Self.recentBlockLimit) }
-        }
-    }
-
-    private func recentBlock(id: Int64, segment: Int64, offset: Int64, size: Int) -> SpoolBlockBuffer? {
-        recent.withLock { list in
-            list.first { $0.id == id && $0.segment == segment && $0.offset == offset && $0.buffer.count == size }?.buffer
-        }
+    private func takeScratch() -> ScratchBuffer { scratchBuffers.withLock { $0.popLast() } ?? ScratchBuffer() }
+    private func returnScratch(_ buffer: ScratchBuffer) {
+        // Keep at most two, and none that one huge batch made huge.
+        guard buffer.capacity <= 8 << 20 else { return }
+        scratchBuffers.withLock { if $0.count < 2 { $0.append(buffer) } }
     }
 
     public init(database: VigilDatabase, configuration: SpoolConfiguration, deadLetters: DeadLetterStore? = nil) throws {
@@ -94,22 +74,22 @@ public final class Spool: Sendable {
     @_specialize(where R == Event)
     @_specialize(where R == SpoolRecord)
     public func append<R: SpoolEncodable>(_ records: [R], checkpoint: FileCheckpoint?, deadLetters rejected: [DeadLetterInput]) throws -> SpoolAppendResult {
-        // Encode outside the lock (it is the only per-event work), into a pooled buffer: a fresh megabyte per
-        // block would come and go through the allocator hundreds of times a second. The buffer is kept as a
-        // recent block once written, for the shipper to read without a copy.
-        let block: SpoolBlockBuffer? = records.isEmpty ? nil : {
+        // Encode outside the lock (it is the only per-event work), into a buffer kept for the next append:
+        // a fresh megabyte per block would come and go through the allocator hundreds of times a second.
+        let scratch = records.isEmpty ? nil : takeScratch()
+        defer { if let scratch { returnScratch(scratch) } }
+        let data: UnsafeRawBufferPointer? = scratch.map { scratch in
             let size = SpoolBlockCodec.encodedSize(records)
-            let (base, capacity) = readBuffers.take(size)
+            let base = scratch.reserve(size)
             SpoolBlockCodec.encode(records, size: size, into: base)
-            return SpoolBlockBuffer(base: base, capacity: capacity, count: size, pool: readBuffers)
-        }()
-        let data: UnsafeRawBufferPointer? = block.map { UnsafeRawBufferPointer(start: $0.base, count: $0.count) }
+            return UnsafeRawBufferPointer(start: base, count: size)
+        }
         let minTimestamp = records.lazy.map(\.timestampMillis).min() ?? 0
         let deadLetterStore = deadLetters
         let configuration = configuration
         let database = database
-        return try withExtendedLifetime(block) { try segments.withLock { segments throws -> SpoolAppendResult in
-            var written: (offset: Int64, size: Int64, segment: Int64, id: Int64)?
+        return try segments.withLock { segments throws -> SpoolAppendResult in
+            var written: (offset: Int64, size: Int64)?
             var released: Set<Int64> = []
             let result = try database.sqlite.transaction { conn -> SpoolAppendResult in
                 if let data {
@@ -130,23 +110,19 @@ public final class Spool: Sendable {
                         VALUES (\(VigilDatabase.nowMillisSQL), ?, ?, ?, ?, NULL, zeroblob(0), ?, ?)
                         """, [.integer(minTimestamp), .integer(Int64(records.count)), .integer(Int64(records.count)), .integer(size),
                               .integer(place.segment), .integer(place.offset)])
-                    let id = conn.lastInsertRowID
                     try conn.run("UPDATE spool_state SET bytes = bytes + ?, events = events + ?, blocks = blocks + 1 WHERE id = 1",
                                  [.integer(size), .integer(Int64(records.count))])
-                    written = (place.offset, size, place.segment, id)
+                    written = (place.offset, size)
                 }
                 if let checkpoint { try Self.upsert(checkpoint, conn) }
                 if !rejected.isEmpty { try deadLetterStore.insert(rejected, conn) }
                 return .committed
             }
             // Only now is the write committed: a failed transaction leaves the offset for the next block.
-            if let written {
-                segments.committed(offset: written.offset, size: written.size)
-                if let block { remember(RecentBlock(id: written.id, segment: written.segment, offset: written.offset, buffer: block)) }
-            }
+            if let written { segments.committed(offset: written.offset, size: written.size) }
             try Self.releaseEmpty(released, segments: &segments, database: database)
             return result
-        } }
+        }
     }
 
     /// Deletes the segments in `candidates` that no row refers to any more.
@@ -305,13 +281,8 @@ public final class Spool: Sendable {
                     events += row.pending
                     let data: Result<SpoolBlockBuffer, SpoolIOError>
                     if let segment = row.segment {
-                        if let block = recentBlock(id: row.id, segment: segment, offset: row.offset, size: row.size) {
-                            blocksReadFromMemory.add(1, ordering: .relaxed)
-                            data = .success(block)
-                        } else {
-                            do { data = .success(try segments.read(segment: segment, offset: row.offset, length: row.size, pool: readBuffers)) }
-                            catch let error as SpoolIOError { data = .failure(error) }
-                        }
+                        do { data = .success(try segments.read(segment: segment, offset: row.offset, length: row.size, pool: readBuffers)) }
+                        catch let error as SpoolIOError { data = .failure(error) }
                     } else {
                         // Rows written before segment files kept the block inline.
                         data = .success(SpoolBlockBuffer(copying: try conn.queryFirst("SELECT data FROM spool_blocks WHERE id = ?", [.integer(row.id)]) { $0.blob(0) } ?? []))
@@ -431,4 +402,22 @@ public final class Spool: Sendable {
                               droppedTotal: state.droppedTotal)
         }
     }
+}
+
+/// A growable raw buffer that one appender owns at a time (see `Spool.append`).
+final class ScratchBuffer: @unchecked Sendable {
+    private(set) var base: UnsafeMutableRawPointer?
+    private(set) var capacity = 0
+
+    /// At least `size` bytes; the contents are not kept when it grows.
+    func reserve(_ size: Int) -> UnsafeMutableRawPointer {
+        if size > capacity || base == nil {
+            base?.deallocate()
+            capacity = max(size, 4096)
+            base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        }
+        return base!
+    }
+
+    deinit { base?.deallocate() }
 }
