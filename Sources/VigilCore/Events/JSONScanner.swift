@@ -258,6 +258,66 @@ struct JSONParseState {
         return error
     }
 
+    /// A top-level member: its value goes to the key's slot, and the member to ``members`` when its key is
+    /// flagged; `keyEnd` is the offset of the key's closing quote.
+    @inline(__always)
+    mutating func recordTopLevel(entry: Int, keyStart: Int, keyEnd: Int, value: JSONValueSpan) {
+        if entry >= 0 {
+            let e = keys.entries[entry]
+            if e.slot >= 0 { slots[e.slot] = value }
+            if collectMembers && e.member {
+                members.append(JSONObjectScanner.Member(key: keyStart..<keyEnd + 1, value: value.outerStart..<value.outerEnd,
+                                                        valueStart: p[value.outerStart]))
+            }
+        }
+        if firstKey < 0 { firstKey = keyStart }
+    }
+
+    /// A member whose key has a field rule (`field` >= 0) becomes a ``JSONFieldHit``; for a dropping rule its
+    /// removal range takes the comma before it when a kept member precedes it, else the one after it (set
+    /// when the next key starts, through `pendingDrop`).
+    @inline(__always)
+    mutating func recordField(_ field: Int, entry: Int, value: JSONValueSpan, keyStart: Int, valueEnd: Int,
+                              keptBefore: inout Bool, pendingDrop: inout Int, commaPosition: Int) {
+        guard field >= 0 else {
+            keptBefore = true
+            return
+        }
+        var hit = JSONFieldHit(field: field, value: value, removeStart: keyStart, removeEnd: valueEnd)
+        if keys.entries[entry].drop {
+            if keptBefore {
+                hit.removeStart = commaPosition
+            } else {
+                pendingDrop = fieldHits.count
+            }
+        } else {
+            keptBefore = true
+        }
+        fieldHits.append(hit)
+    }
+
+    /// The offset of the closing quote of string content starting at `start` when the content is plain
+    /// (ASCII without escapes or control bytes), else -1 (the general scanner then handles it). Eight bytes at
+    /// a time, then byte by byte over the line's last few.
+    @inline(__always)
+    static func plainStringEnd(_ p: UnsafePointer<UInt8>, _ n: Int, from start: Int) -> Int {
+        var v = start
+        while v + 8 <= n {
+            let x = UInt64(littleEndian: UnsafeRawPointer(p + v).loadUnaligned(as: UInt64.self))
+            let special = specialBytes(x)
+            if special == 0 { v += 8; continue }
+            v += special.trailingZeroBitCount >> 3
+            return p[v] == UInt8(ascii: "\"") ? v : -1
+        }
+        while v < n {
+            let c = p[v]
+            if c == UInt8(ascii: "\"") { return v }
+            if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { return -1 }
+            v += 1
+        }
+        return -1
+    }
+
     /// Forgets what an abandoned ``parseTopLevelCompact()`` recorded.
     mutating func resetForRetry(at start: Int) {
         i = start
@@ -297,17 +357,8 @@ struct JSONParseState {
         while true {
             guard i < n, p[i] == UInt8(ascii: "\"") else { return false }
             let keyStart = i
-            // The key: eight bytes at a time while plain; anything special goes to the general scanner.
-            var k = i + 1
-            var keyEnd = -1
-            while k + 8 <= n {
-                let x = UInt64(littleEndian: UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self))
-                let special = Self.specialBytes(x)
-                if special == 0 { k += 8; continue }
-                k += special.trailingZeroBitCount >> 3
-                if p[k] == UInt8(ascii: "\"") { keyEnd = k }
-                break
-            }
+            // The key, if plain; anything special goes to the general scanner.
+            var keyEnd = Self.plainStringEnd(p, n, from: i + 1)
             let entry: Int
             if keyEnd >= 0 {
                 entry = keys.count == 0 ? -1 : keys.lookup(p + keyStart + 1, keyEnd - keyStart - 1)
@@ -331,25 +382,7 @@ struct JSONParseState {
             let value: JSONValueSpan
             let b = p[i]
             if b == UInt8(ascii: "\"") {
-                var v = i + 1
-                var valueEnd = -1
-                while v + 8 <= n {
-                    let x = UInt64(littleEndian: UnsafeRawPointer(p + v).loadUnaligned(as: UInt64.self))
-                    let special = Self.specialBytes(x)
-                    if special == 0 { v += 8; continue }
-                    v += special.trailingZeroBitCount >> 3
-                    if p[v] == UInt8(ascii: "\"") { valueEnd = v }
-                    break
-                }
-                if v + 8 > n && valueEnd < 0 {
-                    // The last few bytes of the line (a line's last value ends here): one at a time.
-                    while v < n {
-                        let c = p[v]
-                        if c == UInt8(ascii: "\"") { valueEnd = v; break }
-                        if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
-                        v += 1
-                    }
-                }
+                let valueEnd = Self.plainStringEnd(p, n, from: i + 1)
                 if valueEnd >= 0 {
                     value = JSONValueSpan(kind: .string, start: i + 1, end: valueEnd, hasEscapes: false)
                     i = valueEnd + 1
@@ -373,30 +406,9 @@ struct JSONParseState {
                 value = last
                 i = self.i
             }
-            if entry >= 0 {
-                let e = keys.entries[entry]
-                if e.slot >= 0 { slots[e.slot] = value }
-                if collectMembers && e.member {
-                    members.append(JSONObjectScanner.Member(key: keyStart..<keyEnd + 1, value: value.outerStart..<value.outerEnd,
-                                                            valueStart: p[value.outerStart]))
-                }
-            }
-            if firstKey < 0 { firstKey = keyStart }
-            if field >= 0 {
-                var hit = JSONFieldHit(field: field, value: value, removeStart: keyStart, removeEnd: i)
-                if keys.entries[entry].drop {
-                    if keptBefore {
-                        hit.removeStart = commaPosition
-                    } else {
-                        pendingDrop = fieldHits.count
-                    }
-                } else {
-                    keptBefore = true
-                }
-                fieldHits.append(hit)
-            } else {
-                keptBefore = true
-            }
+            recordTopLevel(entry: entry, keyStart: keyStart, keyEnd: keyEnd, value: value)
+            recordField(field, entry: entry, value: value, keyStart: keyStart, valueEnd: i,
+                        keptBefore: &keptBefore, pendingDrop: &pendingDrop, commaPosition: commaPosition)
             guard i < n else { return false }
             if p[i] == UInt8(ascii: ",") {
                 commaPosition = i
@@ -542,32 +554,9 @@ struct JSONParseState {
             let field = entry >= 0 ? keys.entries[entry].field : -1
             guard parseValue(depth: depth, collect: collect && field < 0) else { return false }
             let value = last
-            if topLevel {
-                if entry >= 0 {
-                    let slot = keys.entries[entry].slot
-                    if slot >= 0 { slots[slot] = value }
-                }
-                if firstKey < 0 { firstKey = keyStart }
-                if collectMembers && entry >= 0 && keys.entries[entry].member {
-                    members.append(JSONObjectScanner.Member(key: keyStart..<key.end + 1, value: value.outerStart..<value.outerEnd,
-                                                            valueStart: p[value.outerStart]))
-                }
-            }
-            if field >= 0 {
-                var hit = JSONFieldHit(field: field, value: value, removeStart: keyStart, removeEnd: i)
-                if keys.entries[entry].drop {
-                    if keptBefore {
-                        hit.removeStart = commaPosition
-                    } else {
-                        pendingDrop = fieldHits.count
-                    }
-                } else {
-                    keptBefore = true
-                }
-                fieldHits.append(hit)
-            } else {
-                keptBefore = true
-            }
+            if topLevel { recordTopLevel(entry: entry, keyStart: keyStart, keyEnd: key.end, value: value) }
+            recordField(field, entry: entry, value: value, keyStart: keyStart, valueEnd: i,
+                        keptBefore: &keptBefore, pendingDrop: &pendingDrop, commaPosition: commaPosition)
             if i < n && p[i] <= 0x20 { skipWhitespace() }
             guard i < n else { return unexpected("',' or '}'") }
             if p[i] == UInt8(ascii: ",") {
