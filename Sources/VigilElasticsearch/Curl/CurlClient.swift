@@ -171,10 +171,6 @@ public final class CurlClient: Sendable {
                     _ = ccurl_setopt_long(handle, CURLOPT_POST, 1)
                     _ = ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)))
                     _ = ccurl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                    // libcurl copies a body through its upload buffer (64 KiB by default): a half-megabyte
-                    // `_bulk` request took 9 sendto and ~20 poll calls. One buffer the size of the body (libcurl
-                    // caps it at 2 MiB, and touches only what a request uses) sends it in one or two.
-                    _ = ccurl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, min(max(body.count, 65_536), 2 << 20))
                     if request.method != "POST" { _ = ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method) }
                 }
                 let tls = configuration.tls
