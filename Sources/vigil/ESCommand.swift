@@ -31,7 +31,9 @@ struct ESCommand: AsyncParsableCommand {
         @Option(help: "PEM client key.") var keyFile: String?
         @Flag(help: "Do not verify the server certificate (tests only).") var insecureSkipVerify = false
 
-        func resolve() throws -> ElasticsearchConfiguration {
+        /// The configuration from `--config` and the connection options, then `adjust` (a command's own
+        /// options), validated once at the end.
+        func resolve(adjust: (inout ElasticsearchConfiguration) throws -> Void = { _ in }) throws -> ElasticsearchConfiguration {
             var es = ElasticsearchConfiguration()
             if let config {
                 guard let fromFile = try ConfigurationLoader.load(path: config).sinks.elasticsearch else {
@@ -53,6 +55,7 @@ struct ESCommand: AsyncParsableCommand {
             if let certFile { es.tls.certFile = certFile }
             if let keyFile { es.tls.keyFile = keyFile }
             if insecureSkipVerify { es.tls.insecureSkipVerify = true }
+            try adjust(&es)
             let problems = es.validationErrors()
             guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
             return es
@@ -94,19 +97,18 @@ struct ESCommand: AsyncParsableCommand {
 
         func run() async throws {
             AllocatorTuning.apply(environment: ProcessInfo.processInfo.environment)
-            var es = try connection.resolve()
-            if let gzipLevel { es.gzipLevel = gzipLevel }
-            if let gzipLibrary {
-                guard let library = GzipLibrary(rawValue: gzipLibrary) else {
-                    throw ValidationError("--gzip-library must be one of \(GzipLibrary.allCases.map(\.rawValue).joined(separator: ", "))")
+            let es = try connection.resolve { es in
+                if let gzipLevel { es.gzipLevel = gzipLevel }
+                if let gzipLibrary {
+                    guard let library = GzipLibrary(rawValue: gzipLibrary) else {
+                        throw ValidationError("--gzip-library must be one of \(GzipLibrary.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    es.gzipLibrary = library
                 }
-                es.gzipLibrary = library
+                if let maxInFlight { es.maxInFlight = maxInFlight }
+                if let batchMaxEvents { es.batch.maxEvents = batchMaxEvents }
+                if let batchMaxBytes { es.batch.maxBytes = batchMaxBytes }
             }
-            if let maxInFlight { es.maxInFlight = maxInFlight }
-            if let batchMaxEvents { es.batch.maxEvents = batchMaxEvents }
-            if let batchMaxBytes { es.batch.maxBytes = batchMaxBytes }
-            let problems = es.validationErrors()
-            guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
             let summary = try await ElasticsearchDrain.run(configuration: es, dataDirectory: dataDir)
             print(summary.json)
         }
