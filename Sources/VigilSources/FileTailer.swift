@@ -213,9 +213,13 @@ public struct FileTailer: Service {
         var rejects: [RejectedLine] = []
         let readTime = nowMillis()
         let source = configuration.sourceName
+        // One context for the whole call, changed in place per line: building one per line cost a retain and a
+        // release of its source name and arena each time (about 3% of the pipeline's instructions).
+        var context = LineContext(source: source, id: "", readTimeMillis: readTime, bodyArena: arena)
         func emit(_ line: ContainerLogDecoder.Line) {
-            let context = LineContext(source: source, id: DeterministicID.make(r.namespace, position: line.start),
-                                      readTimeMillis: line.timeMillis ?? readTime, truncated: line.truncated, bodyArena: arena)
+            context.id = DeterministicID.make(r.namespace, position: line.start)
+            context.readTimeMillis = line.timeMillis ?? readTime
+            context.truncated = line.truncated
             switch pipeline.process(line.bytes, context: context) {
             case .accepted(let event):
                 events.append(event)
@@ -235,6 +239,7 @@ public struct FileTailer: Service {
             // referred to where it was read (no copy, no allocation per event); a line that began in the last
             // chunk, or was cut or redacted, is copied after the chunk or kept in its own array.
             arena = arenas.next()
+            context.bodyArena = arena
             var chunk = UnsafeRawBufferPointer(start: nil, count: 0)
             let n = arena.fill(upTo: chunkBytes) { room in
                 let n = pread(r.fd, room.baseAddress, room.count, off_t(position))

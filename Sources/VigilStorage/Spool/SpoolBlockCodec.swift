@@ -17,8 +17,12 @@ enum SpoolBlockCodec {
     @_specialize(where R == SpoolRecord)
     static func encodedSize<R: SpoolEncodable>(_ records: [R]) -> Int {
         var size = 1
-        for record in records {
-            size += recordOverhead + record.id.utf8.count + record.source.utf8.count + record.bodyCount + (storedShape(record.shape)?.encodedSize ?? 0)
+        // Through a buffer pointer: `for record in records` copied each record (a retain and a release of its body's arena).
+        records.withUnsafeBufferPointer { records in
+            for k in records.indices {
+                size += recordOverhead + records[k].id.utf8.count + records[k].source.utf8.count + records[k].bodyCount
+                    + (storedShape(records[k].shape)?.encodedSize ?? 0)
+            }
         }
         return size
     }
@@ -45,15 +49,17 @@ enum SpoolBlockCodec {
         // exclusivity check per field.
         var out = Writer(base: base)
         out.put(version)
-        for record in records {
-            out.put(record.kindRawValue)
-            out.put(record.timestampMillis)
-            var id = record.id
-            id.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
-            var source = record.source
-            source.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
-            record.withBody { out.putBytes(UnsafeRawBufferPointer($0)) }
-            out.putShape(storedShape(record.shape))
+        records.withUnsafeBufferPointer { records in
+            for k in records.indices {
+                out.put(records[k].kindRawValue)
+                out.put(records[k].timestampMillis)
+                var id = records[k].id
+                id.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
+                var source = records[k].source
+                source.withUTF8 { out.putBytes(UnsafeRawBufferPointer($0)) }
+                records[k].withBody { out.putBytes(UnsafeRawBufferPointer($0)) }
+                out.putShape(storedShape(records[k].shape))
+            }
         }
         precondition(out.at == size, "spool block size mismatch")
     }

@@ -74,12 +74,13 @@ buffer.withUnsafeMutableBytes { raw in
         if isKnownUniquelyReferenced(&arena) { arena.reset() } else { arena = EventBodyArena(capacity: chunkSize + (1 << 21)) }
         let end = carry + n
         var start = 0
+        var context = LineContext(source: "file", id: "", readTimeMillis: 0, bodyArena: arena)
         while start < end {
             guard let nl = memchr(base + start, 0x0A, end - start) else { break }
             let lineEnd = nl - base
             let line = UnsafeRawBufferPointer(start: base + start, count: lineEnd - start)
-            let id = DeterministicID.make(namespace, position: fileOffset + Int64(start))
-            let result = pipeline.process(line, context: LineContext(source: "file", id: id, readTimeMillis: 0, bodyArena: arena))
+            context.id = DeterministicID.make(namespace, position: fileOffset + Int64(start))
+            let result = pipeline.process(line, context: context)
             switch consume result {
             case .accepted(let event):
                 accepted += 1
