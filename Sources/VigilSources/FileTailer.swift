@@ -220,15 +220,10 @@ public struct FileTailer: Service {
             context.id = DeterministicID.make(r.namespace, position: line.start)
             context.readTimeMillis = line.timeMillis ?? readTime
             context.truncated = line.truncated
-            switch pipeline.process(line.bytes, context: context) {
-            case .accepted(let event):
-                events.append(event)
-            case .rejected(let reason, let message):
-                // Blank lines are counted by the pipeline but there is nothing worth keeping.
-                if reason != .empty {
-                    rejects.append(RejectedLine(source: source, position: "\(r.path):\(line.start)", reason: reason,
-                                                message: message, raw: line.bytes))
-                }
+            // Blank lines are counted by the pipeline but there is nothing worth keeping.
+            if let rejection = pipeline.process(line.bytes, context: context, appendingTo: &events), rejection.reason != .empty {
+                rejects.append(RejectedLine(source: source, position: "\(r.path):\(line.start)", reason: rejection.reason,
+                                            message: rejection.message, raw: line.bytes))
             }
         }
         while !Task.isCancelled {

@@ -49,13 +49,9 @@ public struct StdinSource: Service {
             lineNumber += 1
             let context = LineContext(source: source, id: DeterministicID.make(namespace, position: lineNumber),
                                       readTimeMillis: nowMillis(), truncated: line.truncated)
-            switch pipeline.process(line.bytes, context: context) {
-            case .accepted(let e): events.append(e)
-            case .rejected(let reason, let message):
-                if reason != .empty {
-                    rejects.append(RejectedLine(source: source, position: "stdin:\(lineNumber)", reason: reason,
-                                                message: message, raw: line.bytes))
-                }
+            if let rejection = pipeline.process(line.bytes, context: context, appendingTo: &events), rejection.reason != .empty {
+                rejects.append(RejectedLine(source: source, position: "stdin:\(lineNumber)", reason: rejection.reason,
+                                            message: rejection.message, raw: line.bytes))
             }
         }
         while !Task.isCancelled {

@@ -50,14 +50,17 @@ public struct Event: Sendable {
     }
 
     /// Where the body is: its own array, or a range of a batch's ``EventBodyArena``.
+    @usableFromInline
     enum BodyStorage: Sendable {
         case owned([UInt8])
         case arena(EventBodyArena, offset: Int, count: Int)
     }
-    var storage: BodyStorage
+    @usableFromInline var storage: BodyStorage
 
     /// Calls `body` with the body's bytes, without copying them (``body`` copies those kept in an arena).
-    @inline(__always)
+    /// Inlinable so that the spool's encoder (another module) reads the bytes where the event is, instead of
+    /// calling through a copy of the whole event.
+    @inlinable @inline(__always)
     public func withBody<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         switch storage {
         case .owned(let bytes): return try bytes.withUnsafeBufferPointer(body)
@@ -66,6 +69,7 @@ public struct Event: Sendable {
     }
 
     /// The body's length in bytes.
+    @inlinable
     public var bodyCount: Int {
         switch storage {
         case .owned(let bytes): return bytes.count
@@ -117,7 +121,7 @@ public struct Event: Sendable {
 /// them: the owner calls ``reset()`` only when no event holds the arena any more (`isKnownUniquelyReferenced`),
 /// and otherwise starts a new one. So events may be read on any thread once handed over.
 public final class EventBodyArena: @unchecked Sendable {
-    private let base: UnsafeMutableRawPointer
+    @usableFromInline let base: UnsafeMutableRawPointer
     public let capacity: Int
     // Only its owner (one tailer task) changes it: no dynamic exclusivity check per copy.
     @exclusivity(unchecked) public private(set) var used = 0
@@ -159,7 +163,7 @@ public final class EventBodyArena: @unchecked Sendable {
     /// Empties the arena. Only for its owner, and only while no event refers to it.
     public func reset() { used = 0 }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func withBytes<R>(_ offset: Int, _ count: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try withExtendedLifetime(self) {
             try body(UnsafeBufferPointer(start: (base + offset).assumingMemoryBound(to: UInt8.self), count: count))

@@ -33,6 +33,12 @@ public enum PipelineResult: Sendable {
     case rejected(RejectReason, String)
 }
 
+/// Why ``EventPipeline/process(_:context:appendingTo:)`` rejected a line; `message` names the byte offset.
+public struct PipelineRejection: Sendable, Equatable {
+    public var reason: RejectReason
+    public var message: String
+}
+
 /// Parse → classify → timestamp → redact → derive metrics, for one line at a time. Pure: no I/O, no clock.
 ///
 /// Each source keeps its own copy (the struct holds scratch buffers, so `process` is `mutating`); copies
@@ -87,6 +93,8 @@ public struct EventPipeline: Sendable {
     private var received: Counter?
     private var truncated: Counter?
     private var rejected: [RejectReason: Counter] = [:]
+    /// Where ``process(_:context:)`` has its event appended (keeps its capacity: no allocation per line).
+    private var single: [Event] = []
 
     /// Validates the configuration and registers the pipeline's metric families.
     public init(configuration: PipelineConfiguration, registry: MetricRegistry) throws(PipelineConfigurationError) {
@@ -147,6 +155,21 @@ public struct EventPipeline: Sendable {
 
     /// Processes one line (without its newline).
     public mutating func process(_ line: UnsafeRawBufferPointer, context: LineContext) -> PipelineResult {
+        single.removeAll(keepingCapacity: true)
+        var events = single
+        single = []
+        defer { single = events }
+        if let rejection = process(line, context: context, appendingTo: &events) {
+            return .rejected(rejection.reason, rejection.message)
+        }
+        return .accepted(events.removeLast())
+    }
+
+    /// Processes one line (without its newline): an accepted event is appended to `events`, built in place
+    /// (a source batching many lines avoids copying each event out of a ``PipelineResult``, about 2% of the
+    /// agent's CPU time when shipping); a rejected line returns why.
+    public mutating func process(_ line: UnsafeRawBufferPointer, context: LineContext,
+                                 appendingTo events: inout [Event]) -> PipelineRejection? {
         if context.source != sourceName || received == nil {
             sourceName = context.source
             received = receivedFamily.labels([context.source])
@@ -159,12 +182,12 @@ public struct EventPipeline: Sendable {
             // line is no longer an object) and marked, rather than lost; it is redacted like any other value.
             truncated!.increment(by: 1)
             let wrapped = Self.wrapTruncated(line, messageField: configuration.fields.message)
-            return wrapped.withUnsafeBytes { parse($0, context: context) }
+            return wrapped.withUnsafeBytes { parse($0, context: context, into: &events) }
         }
         if line.count > configuration.maxLineBytes {
             return reject(.tooLarge, "line of \(line.count) bytes is longer than max_line_bytes (\(configuration.maxLineBytes))")
         }
-        return parse(line, context: context)
+        return parse(line, context: context, into: &events)
     }
 
     /// `{"<message field>":"<the cut bytes as text>","vigil.truncated":true}`; invalid UTF-8 (a sequence cut
@@ -181,7 +204,7 @@ public struct EventPipeline: Sendable {
     }
 
     /// Scan → redact → classify for a line that is within the size limit (or already wrapped).
-    private mutating func parse(_ line: UnsafeRawBufferPointer, context: LineContext) -> PipelineResult {
+    private mutating func parse(_ line: UnsafeRawBufferPointer, context: LineContext, into events: inout [Event]) -> PipelineRejection? {
         if let error = scanner.scan(line) {
             return reject(error.reason, error.message)
         }
@@ -194,12 +217,14 @@ public struct EventPipeline: Sendable {
                 // Cannot happen (rewrites are escaped, drops keep commas balanced); never ship unredacted bytes.
                 return reject(error.reason, "redaction produced an invalid line: \(error.message)")
             }
-            return body.withUnsafeBufferPointer { finish(body: body, bytes: $0, context: context) }
+            body.withUnsafeBufferPointer { finish(body: body, bytes: $0, context: context, into: &events) }
+            return nil
         }
-        return finish(body: nil, bytes: input, context: context)
+        finish(body: nil, bytes: input, context: context, into: &events)
+        return nil
     }
 
-    private mutating func reject(_ reason: RejectReason, _ message: String) -> PipelineResult {
+    private mutating func reject(_ reason: RejectReason, _ message: String) -> PipelineRejection {
         if let c = rejected[reason] {
             c.increment(by: 1)
         } else {
@@ -207,10 +232,10 @@ public struct EventPipeline: Sendable {
             rejected[reason] = c
             c.increment(by: 1)
         }
-        return .rejected(reason, message)
+        return PipelineRejection(reason: reason, message: message)
     }
 
-    private mutating func finish(body: [UInt8]?, bytes: UnsafeBufferPointer<UInt8>, context: LineContext) -> PipelineResult {
+    private mutating func finish(body: [UInt8]?, bytes: UnsafeBufferPointer<UInt8>, context: LineContext, into events: inout [Event]) {
         let slots = scanner.slots
         let kind = classify(slots[typeSlot], bytes, default: context.defaultKind)
         var timestamp = context.readTimeMillis
@@ -238,7 +263,7 @@ public struct EventPipeline: Sendable {
         } else {
             storage = .owned(Array(bytes))
         }
-        return .accepted(Event(
+        events.append(Event(
             id: id, kind: kind, timestampMillis: timestamp, source: context.source,
             storage: storage,
             fields: Event.Fields(service: slots[serviceSlot], level: slots[levelSlot], message: slots[messageSlot]),
