@@ -32,6 +32,36 @@ import Testing
         #expect(Self.accept(&p, "{}")?.timestampMillis == 1_000)
     }
 
+    /// Appending to a source's batch gives the same events as `process(_:context:)`, each appended once;
+    /// a rejected line appends nothing and says why, and is counted like any other rejection.
+    @Test func appendingToABatchMatchesProcess() throws {
+        let registry = MetricRegistry()
+        var batch = try EventPipeline(configuration: PipelineConfiguration(), registry: registry)
+        var single = try EventPipeline(configuration: PipelineConfiguration(), registry: MetricRegistry())
+        let lines = [#"{"level":"INFO","message":"a","email":"x@example.com"}"#, "not json", #"{"type":"prediction","n":1}"#, "", #"{"message":"b"}"#]
+        var events: [Event] = []
+        var rejections: [PipelineRejection?] = []
+        for (k, line) in lines.enumerated() {
+            let ctx = Self.context("id-\(k)")
+            let rejection = Array(line.utf8).withUnsafeBytes { batch.process($0, context: ctx, appendingTo: &events) }
+            rejections.append(rejection)
+            switch single.process(Array(line.utf8), context: ctx) {
+            case .accepted(let expected):
+                #expect(rejection == nil)
+                #expect(events.last?.id == expected.id)
+                #expect(events.last?.body == expected.body)
+                #expect(events.last?.kind == expected.kind)
+            case .rejected(let reason, let message):
+                #expect(rejection == PipelineRejection(reason: reason, message: message))
+            }
+        }
+        #expect(events.map(\.id) == ["id-0", "id-2", "id-4"])
+        #expect(rejections.compactMap { $0?.reason } == [.invalidJSON, .empty])
+        #expect(events[0].message == "a")
+        #expect(!String(decoding: events[0].body, as: UTF8.self).contains("x@example.com"))   // redacted in place
+        #expect(String(decoding: registry.render(.prometheusText), as: UTF8.self).contains(#"vigil_events_rejected_total{source="file",reason="invalid_json"} 1"#))
+    }
+
     /// A source's arena holds its events' bodies back to back; a body that does not fit, or that redaction
     /// rewrote, is the event's own array. Either way `body`, `withBody` and the decoded fields agree.
     @Test func bodiesGoToTheSourcesArenaWhenGiven() throws {
