@@ -129,14 +129,20 @@ public struct Redactor: Sendable {
         }
         if examinesStrings {
             let base = body.baseAddress!
-            for span in strings {
-                // Most strings cannot match anything: decide that with one cheap pass before any set-up.
-                if patterns.isEmpty && !span.hasEscapes {
-                    let text = UnsafeBufferPointer(start: base + span.start, count: span.end - span.start)
-                    if PIIDetectors.isTimestampOrUUID(text) || !PIIDetectors.summarize(text).mayMatch(builtins) { continue }
-                }
-                if let replacement = redactString(body, span) {
-                    edits.append(Edit(start: span.start, end: span.end, replacement: replacement))
+            let quick = patterns.isEmpty
+            let rules = builtins
+            // Through a buffer pointer: the array's iterator checked bounds and retained per string.
+            strings.withUnsafeBufferPointer { spans in
+                for k in spans.indices {
+                    let span = spans[k]
+                    // Most strings cannot match anything: decide that with one cheap pass before any set-up.
+                    if quick && !span.hasEscapes {
+                        let text = UnsafeBufferPointer(start: base + span.start, count: span.end - span.start)
+                        if PIIDetectors.isTimestampOrUUID(text) || !PIIDetectors.summarize(text).mayMatch(rules) { continue }
+                    }
+                    if let replacement = redactString(body, span) {
+                        edits.append(Edit(start: span.start, end: span.end, replacement: replacement))
+                    }
                 }
             }
         }

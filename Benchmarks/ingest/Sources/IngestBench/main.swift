@@ -62,6 +62,7 @@ var accepted = 0
 var rejected = 0
 var changed = 0
 var bodyBytes = 0
+var events: [Event] = []
 var arena = EventBodyArena(capacity: chunkSize + (1 << 21))
 let cpu0 = cpuSeconds()
 let wall0 = wallSeconds()
@@ -71,6 +72,7 @@ buffer.withUnsafeMutableBytes { raw in
         let n = read(fd, base + carry, chunkSize)
         if n <= 0 { break }
         // As the tailer does: a chunk's event bodies go to one arena, reused once its events are gone.
+        events.removeAll(keepingCapacity: true)   // the last chunk's events let go of the arena
         if isKnownUniquelyReferenced(&arena) { arena.reset() } else { arena = EventBodyArena(capacity: chunkSize + (1 << 21)) }
         let end = carry + n
         var start = 0
@@ -80,17 +82,17 @@ buffer.withUnsafeMutableBytes { raw in
             let lineEnd = nl - base
             let line = UnsafeRawBufferPointer(start: base + start, count: lineEnd - start)
             context.id = DeterministicID.make(namespace, position: fileOffset + Int64(start))
-            let result = pipeline.process(line, context: context)
-            switch consume result {
-            case .accepted(let event):
+            // As the file tailer does: accepted events are built in the chunk's batch.
+            if pipeline.process(line, context: context, appendingTo: &events) != nil {
+                rejected += 1
+            } else {
                 accepted += 1
+                let event = events[events.count - 1]
                 bodyBytes += event.bodyCount
                 if event.bodyCount != line.count {
                     changed += 1
                     if show && changed <= 5 { print(String(decoding: event.body, as: UTF8.self)) }
                 }
-            case .rejected:
-                rejected += 1
             }
             lines += 1
             start = lineEnd + 1
