@@ -93,9 +93,7 @@ public struct DocumentShape: Sendable, Hashable {
                             hasControlBytes: Bool) -> DocumentShape {
         var hasTimestamp = false, hasMessage = false, msgValue: Range<Int>?, levelValue: Range<Int>?
         var dotted: UInt8 = 0, roots: UInt8 = 0, taken: UInt8 = 0
-        var shape = DocumentShape(firstMember: Int32(firstMember), close: Int32(close),
-                                  messageValue: nil, levelValue: nil, hasTimestamp: false, hasControlBytes: hasControlBytes,
-                                  blockedRoots: 0, takenTargets: 0, renames: [])
+        var shape = DocumentShape(firstMember: Int32(firstMember), close: Int32(close), hasControlBytes: hasControlBytes)
         for member in members {
             let at = member.key.lowerBound + 1
             var root = -1
@@ -220,6 +218,19 @@ public struct DocumentShape: Sendable, Hashable {
         renameCount = count
     }
 
+    /// A shape with no fields found yet (what ``make(body:members:firstMember:close:hasControlBytes:)`` fills in).
+    @inline(__always)
+    init(firstMember: Int32, close: Int32, hasControlBytes: Bool) {
+        self.firstMember = firstMember
+        self.close = close
+        messageValue = nil
+        levelValue = nil
+        hasTimestamp = false
+        self.hasControlBytes = hasControlBytes
+        blockedRoots = 0
+        takenTargets = 0
+    }
+
     public init(firstMember: Int32, close: Int32, messageValue: Range<Int32>?, levelValue: Range<Int32>?, hasTimestamp: Bool,
                 hasControlBytes: Bool, blockedRoots: UInt8, takenTargets: UInt8, renames: [Rename]) {
         self.firstMember = firstMember
@@ -241,10 +252,24 @@ public struct DocumentShape: Sendable, Hashable {
         (Array(target.utf8), Array("\"\(target)\"".utf8), Array("\"vigil.original_\(root)\"".utf8))
     }
 
+    /// Whether `body[at..<at + name.count]` is `name`; the caller has checked that a key of that length is there.
+    /// Names of 4 bytes or more are compared as two overlapping words (first and last 8, or 4, bytes), both
+    /// inside the key, instead of byte by byte.
     @inline(__always)
     static func equals(_ body: UnsafeBufferPointer<UInt8>, _ at: Int, _ name: StaticString) -> Bool {
-        let p = name.utf8Start
-        for k in 0..<name.utf8CodeUnitCount where body[at + k] != p[k] { return false }
+        let p = UnsafeRawPointer(name.utf8Start)
+        let count = name.utf8CodeUnitCount
+        precondition(at >= 0 && at + count <= body.count)
+        let q = UnsafeRawPointer(body.baseAddress! + at)
+        if count >= 8 {
+            return q.loadUnaligned(as: UInt64.self) == p.loadUnaligned(as: UInt64.self)
+                && q.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == p.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        }
+        if count >= 4 {
+            return q.loadUnaligned(as: UInt32.self) == p.loadUnaligned(as: UInt32.self)
+                && q.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) == p.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+        }
+        for k in 0..<count where q.load(fromByteOffset: k, as: UInt8.self) != p.load(fromByteOffset: k, as: UInt8.self) { return false }
         return true
     }
 }

@@ -116,6 +116,9 @@ enum SpoolBlockCodec {
         let hasShapes = first >= 2
         var reader = Reader(bytes: bytes, at: 1)
         var entries: [SpoolEntry] = []
+        // Sized for records of ~300 bytes (a typical log line and its id): one allocation instead of a dozen
+        // doublings, each moving every entry so far; no more than doubling would end with for such records.
+        entries.reserveCapacity(bytes.count / 300 + 16)
         var index = 0
         while reader.at < bytes.count {
             let kind = try reader.take(UInt8.self)
