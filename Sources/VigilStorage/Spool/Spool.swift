@@ -125,7 +125,7 @@ public final class Spool: Sendable {
         }
     }
 
-    /// Frees (for reuse, or deletes) the segments in `candidates` that no row refers to any more, oldest first.
+    /// Deletes the segments in `candidates` that no row refers to any more, oldest first.
     private static func releaseEmpty(_ candidates: Set<Int64>, segments: inout SpoolSegments, database: VigilDatabase) throws {
         guard !candidates.isEmpty else { return }
         let stillUsed = try database.sqlite.withConnection { conn in

@@ -26,15 +26,7 @@ public struct SpoolIOError: Error, Sendable, CustomStringConvertible {
 /// the row commits, so a committed row always points at complete bytes (after a process crash: they
 /// are in the page cache; after a power loss: only with `synchronous: full`, which fsyncs the segment
 /// before the commit). Bytes whose row never committed are garbage that the next append overwrites,
-/// or that a new segment leaves behind.
-///
-/// A segment with no rows left is recycled rather than deleted, up to ``maxFree`` of them
-/// (`<data_dir>/spool/<n>.free`): the next new segment is a free one renamed, written over from its
-/// start. Writing over pages the file already has costs the kernel a copy; writing a new file also costs
-/// it a page-cache page, buffer heads and a delayed-allocation reservation per 4 KiB, and deleting the file
-/// later costs as much again (together about a twentieth of the agent's CPU time when shipping as fast as it
-/// can). Rows say where their bytes are, so what a recycled file held past them is never read. Free files
-/// count against the disk, not against `spool.max_bytes` (at most `maxFree` segments more).
+/// or that a new segment leaves behind; a segment with no rows left is deleted.
 ///
 /// Not thread-safe: the spool guards it with its lock.
 struct SpoolSegments {
@@ -46,10 +38,6 @@ struct SpoolSegments {
     /// Bytes of the active segment that belong to committed rows.
     private(set) var activeSize: Int64 = 0
     private var readFDs: [Int64: Int32] = [:]
-    /// Recycled segment files (`<n>.free`), newest last.
-    private var free: [Int64] = []
-    /// How many emptied segments are kept for reuse.
-    static let maxFree = 2
     /// Holds an exclusive `flock` on `spool/LOCK` while open: a second spool on the same folder (in this
     /// process or another) would delete the first one's fresh segment as an orphan.
     private let lockFD: Int32
@@ -70,45 +58,21 @@ struct SpoolSegments {
         }
         self.lockFD = lockFD
         let existing = try Self.list(directory)
-        // A segment no row refers to (its rows never committed, or it was being recycled) becomes a free one.
-        var free = try Self.list(directory, suffix: ".free").sorted()
-        for id in existing.sorted() where !referenced.contains(id) {
-            if free.count < Self.maxFree, rename(Self.path(directory, id), Self.path(directory, id, suffix: ".free")) == 0 {
-                free.append(id)
-            } else {
-                unlink(Self.path(directory, id))
-            }
-        }
-        while free.count > Self.maxFree { unlink(Self.path(directory, free.removeFirst(), suffix: ".free")) }
-        self.free = free
-        activeID = (existing.union(referenced).union(free).max() ?? 0) + 1
+        for id in existing where !referenced.contains(id) { unlink(Self.path(directory, id)) }
+        activeID = (existing.union(referenced).max() ?? 0) + 1
         activeFD = -1
         activeFD = try createSegment(activeID)
     }
 
-    static func path(_ directory: String, _ id: Int64, suffix: String = ".blocks") -> String {
+    static func path(_ directory: String, _ id: Int64) -> String {
         let digits = String(id)
-        return directory + "/" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + suffix
+        return directory + "/" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".blocks"
     }
 
-    /// Opens segment `id` for writing: a free segment renamed (its old bytes are written over), or a new file.
-    private mutating func createSegment(_ id: Int64) throws -> Int32 {
+    private func createSegment(_ id: Int64) throws -> Int32 {
         let path = Self.path(directory, id)
-        var flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
-        if let recycled = free.popLast() {
-            if rename(Self.path(directory, recycled, suffix: ".free"), path) == 0 {
-                flags = O_WRONLY | O_CLOEXEC
-            } else {
-                unlink(Self.path(directory, recycled, suffix: ".free"))
-            }
-        }
-        var fd = open(path, flags, 0o644)
-        if fd < 0 && flags & O_CREAT == 0 {
-            flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
-            fd = open(path, flags, 0o644)
-        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SpoolIOError(operation: "open", path: path, errno: errno) }
-        if flags & O_CREAT != 0 { Preallocation.reserve(fd, bytes: segmentBytes) }
         if fsyncEachWrite {
             // The new file's directory entry must survive a power loss too.
             let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -120,7 +84,7 @@ struct SpoolSegments {
         return fd
     }
 
-    static func list(_ directory: String, suffix: String = ".blocks") throws -> Set<Int64> {
+    static func list(_ directory: String) throws -> Set<Int64> {
         guard let dir = opendir(directory) else { throw SpoolIOError(operation: "opendir", path: directory, errno: errno) }
         defer { closedir(dir) }
         var ids: Set<Int64> = []
@@ -128,7 +92,7 @@ struct SpoolSegments {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
-            guard name.hasSuffix(suffix), let id = Int64(name.dropLast(suffix.utf8.count)), id > 0 else { continue }
+            guard name.hasSuffix(".blocks"), let id = Int64(name.dropLast(7)), id > 0 else { continue }
             ids.insert(id)
         }
         return ids
@@ -218,52 +182,20 @@ struct SpoolSegments {
         }
     }
 
-    /// Recycles (or, with ``maxFree`` free ones already, deletes) a segment that no row refers to any
-    /// more. The active segment is kept (and rewound when empty, so a drained spool does not grow its file).
+    /// Deletes a segment that no row refers to any more. The active segment is kept (and rewound
+    /// when empty, so a drained spool does not grow its file).
     mutating func release(_ segment: Int64) {
         if let fd = readFDs.removeValue(forKey: segment) { close(fd) }
         if segment == activeID {
             activeSize = 0
             return
         }
-        let path = Self.path(directory, segment)
-        if free.count < Self.maxFree, rename(path, Self.path(directory, segment, suffix: ".free")) == 0 {
-            free.append(segment)
-        } else {
-            unlink(path)
-        }
+        unlink(Self.path(directory, segment))
     }
 
     func closeAll() {
         if activeFD >= 0 { close(activeFD) }
         close(lockFD)  // releases the flock
         for fd in readFDs.values { close(fd) }
-    }
-}
-
-/// Disk blocks for a new segment reserved in one call, without changing its size (Linux `fallocate` with
-/// `FALLOC_FL_KEEP_SIZE`): the writes that follow then find their blocks allocated instead of reserving
-/// them 4 KiB at a time (delayed allocation), which costs the kernel about a third less CPU per byte written
-/// (`Benchmarks/spool/segment-writes.c`). Best effort: where the call is missing (not Linux) or refused
-/// (a file system without it, a full disk), writes allocate as they go, and a full disk is reported by them.
-enum Preallocation {
-    typealias Fallocate = @convention(c) (Int32, Int32, Int64, Int64) -> Int32
-    /// glibc declares `fallocate` only under `_GNU_SOURCE`, which Swift's Glibc module does not set, so it is
-    /// looked up by name once.
-    static let fallocate: Fallocate? = {
-        #if os(Linux)
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "fallocate") else { return nil }
-        return unsafeBitCast(symbol, to: Fallocate.self)
-        #else
-        return nil
-        #endif
-    }()
-    static let keepSize: Int32 = 1   // FALLOC_FL_KEEP_SIZE
-
-    /// Whether the blocks were reserved.
-    @discardableResult
-    static func reserve(_ fd: Int32, bytes: Int64) -> Bool {
-        guard let fallocate, bytes > 0 else { return false }
-        return fallocate(fd, keepSize, 0, bytes) == 0
     }
 }
