@@ -81,7 +81,7 @@ import VigilCore
     @Test func codecKeepsDocumentShapesAndReadsVersionOneBlocks() throws {
         let body = Array(#"{"service":"api","level":"info"}"#.utf8)
         let shape = body.withUnsafeBufferPointer { buffer in
-            DocumentShape.make(body: buffer, members: JSONObjectScanner.scan(buffer)!.members, firstMember: 1, close: body.count - 1,
+            DocumentShape.make(body: buffer, members: JSONObjectScanner.scan(buffer)!.members[...], firstMember: 1, close: body.count - 1,
                                hasControlBytes: false)
         }
         #expect(shape.renameCount == 1 && shape.isStorable)

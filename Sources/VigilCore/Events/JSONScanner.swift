@@ -86,67 +86,52 @@ public struct JSONScanner: Sendable {
     /// Whether string values are collected into ``strings`` (needed only for redaction).
     public let collectStrings: Bool
 
+    /// The parse state, kept from line to line with its arrays (emptied, capacity kept), so that a scan moves
+    /// no array in or out of it: building a fresh state per line and moving four arrays through it cost about
+    /// 2% of the agent's CPU time in retains, releases and uniqueness checks.
+    var state: JSONParseState
+
     /// Whether top-level members whose key table entry is flagged `member` are recorded in ``members``
     /// (for a ``DocumentShape``).
-    public var collectMembers: Bool
+    public var collectMembers: Bool {
+        get { state.collectMembers }
+        set { state.collectMembers = newValue }
+    }
 
-    public private(set) var slots: [JSONValueSpan]
-    public private(set) var strings: [JSONValueSpan] = []
-    public private(set) var fieldHits: [JSONFieldHit] = []
+    public var slots: [JSONValueSpan] { state.slots }
+    public var strings: ArraySlice<JSONValueSpan> { state.strings.elements }
+    public var fieldHits: [JSONFieldHit] { state.fieldHits }
     /// With ``collectMembers``: the flagged top-level members, in order. Always: the offsets of the first
     /// top-level key (-1 for `{}`) and of the closing brace, and whether a raw CR or LF appeared (as
     /// whitespace: inside strings it is an error).
-    public private(set) var members: [JSONObjectScanner.Member] = []
-    public private(set) var firstKey = -1
-    public private(set) var close = -1
-    public private(set) var sawLineBreak = false
+    public var members: ArraySlice<JSONObjectScanner.Member> { state.members.elements }
+    public var firstKey: Int { state.firstKey }
+    public var close: Int { state.close }
+    public var sawLineBreak: Bool { state.sawLineBreak }
     /// Whether a compact top level is scanned by the one-loop fast path (``JSONParseState/parseTopLevelCompact()``);
     /// off only in tests that check it against the general parser.
-    var compactFastPath = true
+    var compactFastPath: Bool {
+        get { state.compactFastPath }
+        set { state.compactFastPath = newValue }
+    }
 
     public init(keys: JSONKeyTable, maxDepth: Int = 64, collectStrings: Bool = true, collectMembers: Bool = false) {
         self.keys = keys
         self.maxDepth = maxDepth
         self.collectStrings = collectStrings
-        self.collectMembers = collectMembers
-        self.slots = [JSONValueSpan](repeating: .absent, count: keys.slotCount)
+        state = JSONParseState(keys: keys.probe, maxDepth: maxDepth, collectStrings: collectStrings,
+                               slotCount: keys.slotCount, collectMembers: collectMembers)
     }
 
     /// Scans `bytes`; returns `nil` when they are one valid JSON object, else the first error.
     public mutating func scan(_ bytes: UnsafeRawBufferPointer) -> JSONScanError? {
-        strings.removeAll(keepingCapacity: true)
-        fieldHits.removeAll(keepingCapacity: true)
-        members.removeAll(keepingCapacity: true)
-        firstKey = -1
-        close = -1
-        sawLineBreak = false
         guard let base = bytes.baseAddress, bytes.count > 0 else {
-            for i in slots.indices { slots[i] = .absent }
+            state.start(UnsafeRawPointer(bitPattern: 1)!.assumingMemoryBound(to: UInt8.self), 0)
             return JSONScanError(reason: .empty, offset: 0, detail: "empty line")
         }
-        var localSlots = slots
-        slots = []
-        let (error, s, f, m) = localSlots.withUnsafeMutableBufferPointer { slotBuffer in
-            slotBuffer.update(repeating: .absent)
-            var state = JSONParseState(
-                p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, keys: keys.probe, maxDepth: maxDepth,
-                collectStrings: collectStrings, slots: slotBuffer, strings: strings, fieldHits: fieldHits,
-                collectMembers: collectMembers, members: members)
-            state.compactFastPath = compactFastPath
-            strings = []
-            fieldHits = []
-            members = []
-            let error = withExtendedLifetime(keys) { state.parseDocument() }
-            close = state.close
-            firstKey = state.firstKey
-            sawLineBreak = state.sawLineBreak
-            return (error, state.strings, state.fieldHits, state.members)
-        }
-        slots = localSlots
-        strings = s
-        fieldHits = f
-        members = m
-        return error
+        state.start(base.assumingMemoryBound(to: UInt8.self), bytes.count)
+        // The probe points into the key table's storage, which `keys` keeps alive.
+        return withExtendedLifetime(keys) { state.parseDocument() }
     }
 
     /// Scans an array of bytes.
@@ -156,17 +141,18 @@ public struct JSONScanner: Sendable {
 }
 
 @usableFromInline
-struct JSONParseState {
-    let p: UnsafePointer<UInt8>
-    let n: Int
+struct JSONParseState: @unchecked Sendable {   // `p` is only used during a scan, on the scanning thread
+    /// The line being scanned: valid only during ``JSONScanner/scan(_:)``.
+    var p: UnsafePointer<UInt8>
+    var n: Int
     let keys: JSONKeyTable.Probe
     let maxDepth: Int
     let collectStrings: Bool
-    let slots: UnsafeMutableBufferPointer<JSONValueSpan>
-    var strings: [JSONValueSpan]
-    var fieldHits: [JSONFieldHit]
-    let collectMembers: Bool
-    var members: [JSONObjectScanner.Member]
+    var slots: [JSONValueSpan]
+    var strings = ReusedArray<JSONValueSpan>()
+    var fieldHits: [JSONFieldHit] = []
+    var collectMembers: Bool
+    var members = ReusedArray<JSONObjectScanner.Member>()
     var close = -1
     var firstKey = -1
     var sawLineBreak = false
@@ -177,19 +163,23 @@ struct JSONParseState {
     /// The span of the value parsed last.
     var last = JSONValueSpan.absent
 
-    init(p: UnsafePointer<UInt8>, n: Int, keys: JSONKeyTable.Probe, maxDepth: Int, collectStrings: Bool,
-         slots: UnsafeMutableBufferPointer<JSONValueSpan>, strings: [JSONValueSpan], fieldHits: [JSONFieldHit],
-         collectMembers: Bool = false, members: [JSONObjectScanner.Member] = []) {
-        self.p = p
-        self.n = n
+    init(keys: JSONKeyTable.Probe, maxDepth: Int, collectStrings: Bool, slotCount: Int, collectMembers: Bool) {
+        p = UnsafeRawPointer(bitPattern: 1)!.assumingMemoryBound(to: UInt8.self)
+        n = 0
         self.keys = keys
         self.maxDepth = maxDepth
         self.collectStrings = collectStrings
-        self.slots = slots
-        self.strings = strings
-        self.fieldHits = fieldHits
+        slots = [JSONValueSpan](repeating: .absent, count: slotCount)
         self.collectMembers = collectMembers
-        self.members = members
+    }
+
+    /// Forgets the last line and points at the next one.
+    @inline(__always)
+    mutating func start(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        self.p = p
+        self.n = n
+        resetForRetry(at: 0)
+        sawLineBreak = false
     }
 
     @inline(__always)
@@ -322,10 +312,10 @@ struct JSONParseState {
     mutating func resetForRetry(at start: Int) {
         i = start
         error = nil
-        strings.removeAll(keepingCapacity: true)
-        fieldHits.removeAll(keepingCapacity: true)
-        members.removeAll(keepingCapacity: true)
-        for k in slots.indices { slots[k] = .absent }
+        strings.clear()
+        if !fieldHits.isEmpty { fieldHits.removeAll(keepingCapacity: true) }
+        members.clear()
+        slots.withUnsafeMutableBufferPointer { $0.update(repeating: .absent) }
         firstKey = -1
         close = -1
         // sawLineBreak stays: only whitespace before the object can have set it (the fast path skips none).
@@ -670,4 +660,23 @@ struct JSONParseState {
         i += length
         return true
     }
+}
+
+/// An array reused from line to line: emptied by setting a count (elements are plain values, nothing to
+/// release), where `removeAll(keepingCapacity:)` costs about a hundred instructions a call even for an array of
+/// plain values. Only `elements` (the first `count`) are meaningful.
+struct ReusedArray<Element>: @unchecked Sendable {   // Sendable when Element is; used with plain value types only
+    private(set) var storage: [Element] = []
+    private(set) var count = 0
+
+    @inline(__always)
+    mutating func append(_ element: Element) {
+        if count < storage.count { storage[count] = element } else { storage.append(element) }
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func clear() { count = 0 }
+
+    var elements: ArraySlice<Element> { storage[..<count] }
 }

@@ -102,7 +102,7 @@ public struct Redactor: Sendable {
 
     /// Redacts the line `body` given the scanner's spans. Returns the rewritten line, or `nil` when
     /// nothing matched (the caller keeps the original bytes).
-    public mutating func redact(_ body: UnsafeBufferPointer<UInt8>, strings: [JSONValueSpan],
+    public mutating func redact(_ body: UnsafeBufferPointer<UInt8>, strings: ArraySlice<JSONValueSpan>,
                                 fieldHits: [JSONFieldHit]) -> [UInt8]? {
         edits.removeAll(keepingCapacity: true)
         for hit in fieldHits {

@@ -198,7 +198,7 @@ public struct BulkEncoder: Sendable {
                 }
                 return
             }
-            shape = DocumentShape.make(body: body, members: members, firstMember: members.first?.key.lowerBound ?? -1,
+            shape = DocumentShape.make(body: body, members: members[...], firstMember: members.first?.key.lowerBound ?? -1,
                                        close: scanned.close, hasControlBytes: scanned.hasControlBytes)
         }
         let documentShape = shape!

@@ -89,7 +89,7 @@ public struct DocumentShape: Sendable, Hashable {
     /// Computes the shape from a document's top-level members, in one pass over them: all of them (as
     /// ``JSONObjectScanner`` reports them) or only those named in ``memberNames`` (as ``JSONScanner`` records
     /// them). `firstMember` is the offset of the first member's key of all, -1 for `{}`.
-    public static func make(body: UnsafeBufferPointer<UInt8>, members: [JSONObjectScanner.Member], firstMember: Int, close: Int,
+    public static func make(body: UnsafeBufferPointer<UInt8>, members: ArraySlice<JSONObjectScanner.Member>, firstMember: Int, close: Int,
                             hasControlBytes: Bool) -> DocumentShape {
         var hasTimestamp = false, hasMessage = false, msgValue: Range<Int>?, levelValue: Range<Int>?
         var dotted: UInt8 = 0, roots: UInt8 = 0, taken: UInt8 = 0

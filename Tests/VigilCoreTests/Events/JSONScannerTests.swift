@@ -158,8 +158,8 @@ import Testing
         var scanner = JSONScanner(keys: keys, maxDepth: maxDepth, collectStrings: true, collectMembers: true)
         scanner.compactFastPath = fast
         let error = scanner.scan(bytes)
-        return Outcome(error: error, slots: scanner.slots, strings: scanner.strings, fieldHits: scanner.fieldHits,
-                       members: scanner.members, firstKey: scanner.firstKey, close: scanner.close, sawLineBreak: scanner.sawLineBreak)
+        return Outcome(error: error, slots: scanner.slots, strings: Array(scanner.strings), fieldHits: scanner.fieldHits,
+                       members: Array(scanner.members), firstKey: scanner.firstKey, close: scanner.close, sawLineBreak: scanner.sawLineBreak)
     }
 
     static let lines: [String] = [
