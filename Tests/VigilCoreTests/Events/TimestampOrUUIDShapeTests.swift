@@ -43,3 +43,22 @@ import Testing
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
     }
 }
+
+/// The redaction pre-filter's summary, eight bytes at a time, must count exactly what a byte loop counts.
+@Suite struct SummarizeTests {
+    @Test func countsDigitsAndMarksLikeAByteLoop() {
+        var rng = BackoffTests.SeededGenerator(state: 5)
+        let alphabet = Array("0123456789abz@:+-. /9é\u{7F}\u{1F}".utf8)
+        var disagreements: [String] = []
+        for _ in 0..<100_000 {
+            let text = (0..<Int(rng.next() % 70)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            let summary = text.withUnsafeBufferPointer { PIIDetectors.summarize($0) }
+            let digits = text.filter { $0 >= 0x30 && $0 <= 0x39 }.count
+            if summary.digits != digits || summary.hasAt != text.contains(0x40) || summary.hasColon != text.contains(0x3A)
+                || summary.hasPlus != text.contains(0x2B) {
+                disagreements.append(String(decoding: text, as: UTF8.self))
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(3))")
+    }
+}
