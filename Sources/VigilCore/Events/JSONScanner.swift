@@ -453,29 +453,36 @@ struct JSONParseState: @unchecked Sendable {   // `p` is only used during a scan
     }
 
     mutating func parseNumber() -> Bool {
+        // The cursor in a local: `i` is a property of an inout `self`, which the digit loops would load and
+        // store on every byte.
+        let p = self.p, n = self.n
         let start = i
-        if p[i] == UInt8(ascii: "-") { i += 1 }
-        guard i < n else { return unexpected("a digit") }
-        if p[i] == UInt8(ascii: "0") {
-            i += 1
-        } else if p[i] >= UInt8(ascii: "1") && p[i] <= UInt8(ascii: "9") {
-            i += 1
-            while i < n && p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+        var j = i
+        @inline(__always) func isDigit(_ at: Int) -> Bool { at < n && p[at] &- UInt8(ascii: "0") < 10 }
+        if p[j] == UInt8(ascii: "-") { j += 1 }
+        guard j < n else { i = j; return unexpected("a digit") }
+        if p[j] == UInt8(ascii: "0") {
+            j += 1
+        } else if p[j] >= UInt8(ascii: "1") && p[j] <= UInt8(ascii: "9") {
+            j += 1
+            while isDigit(j) { j += 1 }
         } else {
+            i = j
             return unexpected("a digit")
         }
-        if i < n && p[i] == UInt8(ascii: ".") {
-            i += 1
-            guard i < n, p[i] &- UInt8(ascii: "0") < 10 else { return unexpected("a digit after '.'") }
-            while i < n && p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+        if j < n && p[j] == UInt8(ascii: ".") {
+            j += 1
+            guard isDigit(j) else { i = j; return unexpected("a digit after '.'") }
+            while isDigit(j) { j += 1 }
         }
-        if i < n && (p[i] | 0x20) == UInt8(ascii: "e") {
-            i += 1
-            if i < n && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) { i += 1 }
-            guard i < n, p[i] &- UInt8(ascii: "0") < 10 else { return unexpected("a digit in the exponent") }
-            while i < n && p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+        if j < n && (p[j] | 0x20) == UInt8(ascii: "e") {
+            j += 1
+            if j < n && (p[j] == UInt8(ascii: "+") || p[j] == UInt8(ascii: "-")) { j += 1 }
+            guard isDigit(j) else { i = j; return unexpected("a digit in the exponent") }
+            while isDigit(j) { j += 1 }
         }
-        last = JSONValueSpan(kind: .number, start: start, end: i, hasEscapes: false)
+        i = j
+        last = JSONValueSpan(kind: .number, start: start, end: j, hasEscapes: false)
         return true
     }
 
