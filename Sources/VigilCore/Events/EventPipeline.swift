@@ -155,7 +155,7 @@ public struct EventPipeline: Sendable {
 
     /// Processes one line (without its newline).
     public mutating func process(_ line: UnsafeRawBufferPointer, context: LineContext) -> PipelineResult {
-        single.removeAll(keepingCapacity: true)
+        // `single` is always empty here: the one event appended below is removed again.
         var events = single
         single = []
         defer { single = events }

@@ -93,7 +93,9 @@ public struct DocumentShape: Sendable, Hashable {
                             hasControlBytes: Bool) -> DocumentShape {
         var hasTimestamp = false, hasMessage = false, msgValue: Range<Int>?, levelValue: Range<Int>?
         var dotted: UInt8 = 0, roots: UInt8 = 0, taken: UInt8 = 0
-        var shape = DocumentShape(firstMember: Int32(firstMember), close: Int32(close), hasControlBytes: hasControlBytes)
+        var shape = DocumentShape(firstMember: Int32(firstMember), close: Int32(close),
+                                  messageValue: nil, levelValue: nil, hasTimestamp: false, hasControlBytes: hasControlBytes,
+                                  blockedRoots: 0, takenTargets: 0, renames: [])
         for member in members {
             let at = member.key.lowerBound + 1
             var root = -1
@@ -216,19 +218,6 @@ public struct DocumentShape: Sendable, Hashable {
         if count > 0 { rename0 = Rename(keyStart: int32(28), keyEnd: int32(32), root: bytes[36] & 0x7F, aside: bytes[36] & 0x80 != 0) }
         if count > 1 { rename1 = Rename(keyStart: int32(37), keyEnd: int32(41), root: bytes[45] & 0x7F, aside: bytes[45] & 0x80 != 0) }
         renameCount = count
-    }
-
-    /// A shape with no fields found yet (what ``make(body:members:firstMember:close:hasControlBytes:)`` fills in).
-    @inline(__always)
-    init(firstMember: Int32, close: Int32, hasControlBytes: Bool) {
-        self.firstMember = firstMember
-        self.close = close
-        messageValue = nil
-        levelValue = nil
-        hasTimestamp = false
-        self.hasControlBytes = hasControlBytes
-        blockedRoots = 0
-        takenTargets = 0
     }
 
     public init(firstMember: Int32, close: Int32, messageValue: Range<Int32>?, levelValue: Range<Int32>?, hasTimestamp: Bool,

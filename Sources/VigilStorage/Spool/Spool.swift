@@ -125,13 +125,13 @@ public final class Spool: Sendable {
         }
     }
 
-    /// Deletes the segments in `candidates` that no row refers to any more, oldest first.
+    /// Deletes the segments in `candidates` that no row refers to any more.
     private static func releaseEmpty(_ candidates: Set<Int64>, segments: inout SpoolSegments, database: VigilDatabase) throws {
         guard !candidates.isEmpty else { return }
         let stillUsed = try database.sqlite.withConnection { conn in
             try candidates.filter { try conn.scalarInt("SELECT 1 FROM spool_blocks WHERE segment = ? LIMIT 1", [.integer($0)]) != nil }
         }
-        for segment in candidates.sorted() where !stillUsed.contains(segment) { segments.release(segment) }
+        for segment in candidates where !stillUsed.contains(segment) { segments.release(segment) }
     }
 
     struct State {
