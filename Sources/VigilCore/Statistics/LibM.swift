@@ -21,3 +21,4 @@ import Darwin
 @inline(__always) func cFloor(_ x: Double) -> Double { floor(x) }
 @inline(__always) func cCeil(_ x: Double) -> Double { ceil(x) }
 @inline(__always) func cLdexp(_ x: Double, _ e: Int) -> Double { scalbn(x, Int32(clamping: e)) }
+@inline(__always) func cCos(_ x: Double) -> Double { cos(x) }

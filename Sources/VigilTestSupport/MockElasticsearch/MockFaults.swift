@@ -1,3 +1,5 @@
+import VigilCore
+
 /// Faults the mock Elasticsearch injects, switchable at any time (`MockElasticsearch.setFaults` or
 /// `POST /_mock/faults` with this structure as JSON). Selection is deterministic: every "fraction"
 /// draws from one SplitMix64 generator seeded with `seed`, in arrival order.
@@ -59,17 +61,7 @@ public struct MockFaults: Sendable, Codable, Equatable {
     public static let none = MockFaults()
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): small, seedable, good enough to pick faults reproducibly.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
     /// True with probability `p`.
     public mutating func chance(_ p: Double) -> Bool {
         guard p > 0 else { return false }
