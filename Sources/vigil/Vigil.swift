@@ -17,6 +17,7 @@ struct Vigil: AsyncParsableCommand {
             EvaluateCommand.self,
             ProfileCommand.self,
             ESCommand.self,
+            SimulateCommand.self,
             // Subcommands are registered here, one line each.
         ]
     )

@@ -116,7 +116,8 @@ public enum EvaluationReportRenderer {
         return (x < 0 ? "-" : "") + format(m, digits: 2) + "e" + String(exponent)
     }
 
-    static func grid(_ rows: [[String]]) -> String {
+    /// Rows as aligned columns with a rule under the header row.
+    public static func grid(_ rows: [[String]]) -> String {
         guard let first = rows.first else { return "" }
         var widths = [Int](repeating: 0, count: first.count)
         for row in rows { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }

@@ -208,7 +208,7 @@ public enum RolloutEvaluator {
     }
 
     /// At most two decimals, trailing zeros dropped.
-    static func pct(_ x: Double) -> String {
+    public static func pct(_ x: Double) -> String {
         var text = EvaluationReportRenderer.format(x, digits: 2)
         guard text.contains("."), !text.contains("e") else { return text }
         while text.hasSuffix("0") { text.removeLast() }
@@ -217,7 +217,7 @@ public enum RolloutEvaluator {
     }
 
     /// Up to four significant decimals, trailing zeros dropped.
-    static func trimmed(_ x: Double) -> String {
+    public static func trimmed(_ x: Double) -> String {
         var text = EvaluationReportRenderer.format(x, digits: 4)
         guard text.contains("."), !text.contains("e") else { return text }
         while text.hasSuffix("0") { text.removeLast() }
