@@ -82,7 +82,7 @@ var targets: [Target] = [
         swiftSettings: strict),
 
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Vectors")], swiftSettings: strict),
-    .testTarget(name: "VigilStorageTests", dependencies: ["VigilStorage"], swiftSettings: strict),
+    .testTarget(name: "VigilStorageTests", dependencies: ["VigilStorage", "VigilCore"], swiftSettings: strict),
     .testTarget(name: "VigilElasticsearchTests", dependencies: ["VigilElasticsearch", "VigilTestSupport"], swiftSettings: strict),
     .testTarget(name: "VigilSourcesTests", dependencies: ["VigilSources"], swiftSettings: strict),
     .testTarget(

@@ -1,5 +1,6 @@
 import Testing
 @testable import VigilStorage
+import VigilCore
 
 @Suite struct PendingPredictionStoreTests {
     @Test func joinDuplicateUnknownAndExpiryAcrossReopen() throws {
@@ -210,5 +211,60 @@ import Testing
         _ = try VigilDatabase(dataDirectory: dir.path)
         try SQLiteDatabase(path: dir.file("vigil.db")).execute("PRAGMA user_version = 99")
         #expect(throws: SQLiteError.self) { _ = try VigilDatabase(dataDirectory: dir.path) }
+    }
+}
+
+@Suite struct SQLiteRolloutStoreTests {
+    static func definition() throws -> RolloutDefinition {
+        try RolloutDefinition(model: "fraud", champion: "v3", challenger: "v4")
+    }
+
+    @Test func aTransitionAndItsAuditEntryCommitTogetherAndSurviveReopen() async throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        var machine = RolloutStateMachine(definition: try Self.definition())
+        do {
+            let store = SQLiteRolloutStore(database: try VigilDatabase(dataDirectory: dir.path))
+            #expect(try store.load(model: "fraud") == nil)
+            guard case .transition(let start) = machine.apply(.start, by: "alice", reason: "ship v4", now: 1_000) else {
+                Issue.record("no transition"); return
+            }
+            #expect(try store.commit(machine.snapshot, transition: start))
+            guard case .transition(let rollback) = machine.apply(.rollback, by: "bob", reason: "complaints", now: 2_000) else {
+                Issue.record("no transition"); return
+            }
+            #expect(try store.commit(machine.snapshot, transition: rollback))
+        }
+        let store = SQLiteRolloutStore(database: try VigilDatabase(dataDirectory: dir.path))
+        let snapshot = try #require(try store.load(model: "fraud"))
+        let restored = RolloutStateMachine(definition: try Self.definition(), restoring: snapshot)
+        #expect(restored.phase == .rolledBack && restored.version == 2 && restored.weight == 0)
+        let audit = try store.audit(model: "fraud", limit: 10)
+        #expect(audit.map(\.action) == ["rollback", "start"])
+        #expect(audit.map(\.actor) == ["bob", "alice"])
+        #expect(audit[0].reason == "complaints" && audit[0].subject == "rollout/fraud")
+        #expect(audit[0].evidenceJSON.contains("\"toWeight\":0"))
+        #expect(try store.audit(model: "other", limit: 10).isEmpty)
+    }
+
+    /// Two writers computed a change from the same version: the second finds the version moved and writes nothing,
+    /// neither state nor audit entry.
+    @Test func aStaleWriterIsFencedOff() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let store = SQLiteRolloutStore(database: try VigilDatabase(dataDirectory: dir.path))
+        var a = RolloutStateMachine(definition: try Self.definition())
+        var b = a
+        guard case .transition(let ta) = a.apply(.start, by: "alice", reason: "go", now: 1),
+              case .transition(let tb) = b.apply(.rollback, by: "bob", reason: "no", now: 2) else {
+            Issue.record("no transition"); return
+        }
+        #expect(try store.commit(a.snapshot, transition: ta))
+        #expect(try store.commit(b.snapshot, transition: tb) == false)
+        #expect(try store.load(model: "fraud")?.phase == .running)
+        #expect(try store.audit(model: nil, limit: 10).map(\.actor) == ["alice"])
+        // Progress without a change of state never overwrites a newer version.
+        try store.save(RolloutStateMachine(definition: try Self.definition()).snapshot)
+        #expect(try store.load(model: "fraud")?.version == 1)
     }
 }
