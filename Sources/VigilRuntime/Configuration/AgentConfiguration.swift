@@ -15,6 +15,8 @@ public struct AgentConfiguration: Sendable {
     public var pipeline: PipelineConfiguration = AgentConfiguration.defaultPipeline
     /// Monitored models: predictions and labels of these names feed quality, drift and decay.
     public var models: [ModelConfiguration] = []
+    /// Canary and A/B rollouts between two variants of a model (docs/rollouts.md).
+    public var rollouts: [RolloutDefinition] = []
     /// The folder of the configuration file, against which relative profile paths are resolved.
     public var baseDirectory: String?
 

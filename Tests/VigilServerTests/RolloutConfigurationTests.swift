@@ -1,0 +1,68 @@
+import Testing
+import VigilCore
+@testable import VigilRuntime
+
+struct RolloutConfigurationTests {
+    @Test func aFullRolloutParses() throws {
+        let yaml = """
+        rollouts:
+          - model: fraud
+            champion: v3
+            challenger: v4
+            steps: [10, 50, 100]
+            min_samples: 500
+            min_step_duration: 5m
+            alpha: 0.01
+            auto: false
+            salt: fraud-2026
+            guardrails:
+              - { metric: error_rate, margin: 0.005 }
+              - { metric: latency, quantile: 0.95 }
+              - { metric: accuracy, margin: 0.01 }
+              - { metric: drift, feature: amount, margin: 0.1 }
+            primary: { metric: accuracy, min_effect: 0.02 }
+        """
+        let config = try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml")
+        let r = try #require(config.rollouts.first)
+        #expect(r.model == "fraud" && r.champion == "v3" && r.challenger == "v4")
+        #expect(r.steps == [10, 50, 100] && r.minSamples == 500 && r.minStepDurationMillis == 300_000)
+        #expect(r.alpha == 0.01 && !r.automatic && r.salt == "fraud-2026")
+        #expect(r.guardrails == [.init(metric: .errorRate, margin: 0.005), .init(metric: .latency(quantile: 0.95)),
+                                 .init(metric: .quality(.accuracy), margin: 0.01), .init(metric: .drift(feature: "amount"), margin: 0.1)])
+        #expect(r.primary == RolloutPrimary(metric: .quality(.accuracy), minimumEffect: 0.02))
+    }
+
+    @Test func defaults() throws {
+        let config = try ConfigurationLoader.parse(yaml: "rollouts: [{ model: m, champion: a, challenger: b }]", file: "t.yaml")
+        let r = try #require(config.rollouts.first)
+        #expect(r.steps == [5, 10, 25, 50, 100] && r.alpha == 0.05 && r.automatic && r.salt == "m/b")
+        #expect(r.guardrails == RolloutDefinition.defaultGuardrails && r.primary == nil)
+    }
+
+    @Test(arguments: [
+        ("rollouts: [{ champion: a, challenger: b }]", "t.yaml:1:12: rollouts[0].model: is required"),
+        ("rollouts: [{ model: m, champion: a, challenger: a }]", "rollouts[0].challenger: must differ from the champion"),
+        ("rollouts: [{ model: m, champion: a, challenger: b, steps: [10, 5] }]", "rollouts[0].steps[1]: steps must increase"),
+        ("rollouts: [{ model: m, champion: a, challenger: b, steps: [10, x] }]", "rollouts[0].steps[1]: expected a percentage"),
+        ("rollouts: [{ model: m, champion: a, challenger: b, guardrails: [{ metric: acuracy }] }]",
+         "rollouts[0].guardrails[0].metric: must be one of error_rate, latency, accuracy, mae, estimated_accuracy, drift, got \"acuracy\"; did you mean \"accuracy\"?"),
+        ("rollouts: [{ model: m, champion: a, challenger: b, guardrails: [{ metric: drift }] }]",
+         "rollouts[0].guardrails[0].feature: is required for metric drift"),
+        ("rollouts: [{ model: m, champion: a, challenger: b, guardrails: [{ metric: error_rate, quantile: 0.9 }] }]",
+         "rollouts[0].guardrails[0].quantile: applies only to metric latency"),
+        ("rollouts: [{ model: m, champion: a, challenger: b, primary: { metric: drift, feature: x } }]",
+         "rollouts[0].primary.metric: drift cannot be a primary metric"),
+        ("rollouts: [{ model: m, champion: a, challenger: b, alpha: 0.6 }]", "rollouts[0].alpha: must be between"),
+        ("rollouts: [{ model: m, champion: a, challenger: b, canary: 5 }]", "rollouts[0].canary: unknown key"),
+        ("rollouts: [{ model: m, champion: a, challenger: b }, { model: m, champion: a, challenger: c }]",
+         "rollouts[1].model: a rollout for \"m\" is configured twice"),
+    ])
+    func errorsNameTheField(yaml: String, expected: String) {
+        do {
+            _ = try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml")
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect(error.description.contains(expected), "got: \(error.description)")
+        }
+    }
+}
