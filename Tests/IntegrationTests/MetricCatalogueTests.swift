@@ -48,7 +48,7 @@ struct MetricCatalogueTests {
             #expect(catalogue[name] == nil, "\(name) is user-named (metrics_from_logs) and must not be in docs/metrics.md")
         }
         let problems = Self.compare(catalogue: catalogue, exposed: exposed, exempt: Set(Self.configuredFamilies.keys))
-        #expect(problems.isEmpty, "docs/metrics.md disagrees with the agent:\n" + problems.joined(separator: "\n"))
+        #expect(problems.isEmpty, "docs/metrics.md disagrees with the agent:\n\(problems.joined(separator: "\n"))")
         // Both configurations together exercise every documented family (none is only in the table).
         #expect(catalogue.count >= 40)
     }
