@@ -8,7 +8,7 @@ LINES=${LINES:-200000}
 OUT=${OUT:-$ROOT/bench-out/gzip}
 mkdir -p "$OUT"
 DATA=$OUT/logs-$LINES.jsonl
-[[ -s $DATA ]] || python3 /work/shared/bench/gen_logs.py --lines "$LINES" --seed 42 --out "$DATA"
+[[ -s $DATA ]] || python3 "${SHARED:-$ROOT/../shared}/bench/gen_logs.py" --lines "$LINES" --seed 42 --out "$DATA"
 BODY=$OUT/bulk-$LINES.ndjson
 [[ -s $BODY ]] || python3 - "$DATA" "$BODY" <<'PY'
 import base64, hashlib, json, sys

@@ -8,8 +8,8 @@ lines="${1:-1000000}"
 data="${VIGIL_BENCH_DATA:-$here/.build/data}"
 mkdir -p "$data"
 file="$data/logs-$lines.ndjson"
+# The shared generator lives beside the repository: ../shared from the repository root.
 gen="${VIGIL_GEN_LOGS:-$here/../../../shared/bench/gen_logs.py}"
-[ -f "$gen" ] || gen=/work/shared/bench/gen_logs.py
 if [ ! -f "$file" ]; then
   python3 "$gen" --lines "$lines" --seed 42 --out "$file"
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shipping benchmark: a 1,000,000-line file shipped to the Elasticsearch-compatible bulk server
-# (vigil-es-mock, loopback), by Vigil and by the peers of /work/shared/PEERS.md, in the same run.
+# (vigil-es-mock, loopback), by Vigil and by the peers of ../shared/PEERS.md (beside the repository), in the same run.
 #
 #   Benchmarks/shipping/run.sh              # everything (builds release binaries first)
 #   LINES=200000 RUNS=1 Benchmarks/shipping/run.sh
@@ -19,9 +19,13 @@
 # Reported per run: wall seconds until the receiver has every line, events/s, CPU seconds (user+sys of the
 # shipper process) per million events, peak RSS, request bytes received by the server, lines lost/duplicated
 # (counted by the receiver from request_id). Medians over RUNS runs; ratios against syslog-ng and rsyslog.
+# The per-run rows and the summary are kept in Benchmarks/shipping/results/ as results-DATE-COMMIT.tsv and
+# summary-DATE-COMMIT.txt (RESULTS_DIR to change, SAVE_RESULTS=0 to keep nothing).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# The shared benchmark data generator and peer configurations live beside the repository (../shared).
+SHARED=${SHARED:-$ROOT/../shared}
 LINES=${LINES:-1000000}
 RUNS=${RUNS:-3}
 BATCH=${BATCH:-1000}
@@ -40,7 +44,7 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
 fi
 
 DATA=$OUT/logs-$LINES.jsonl
-[[ -s $DATA ]] || $PY /work/shared/bench/gen_logs.py --lines "$LINES" --seed 42 --out "$DATA"
+[[ -s $DATA ]] || $PY "$SHARED/bench/gen_logs.py" --lines "$LINES" --seed 42 --out "$DATA"
 FILE_BYTES=$(stat -c %s "$DATA")
 
 # The receiver: one process for the whole run, reset between measurements.
@@ -133,7 +137,7 @@ rsyslog() {
   local dir=$OUT/rsyslog-$run
   rm -rf "$dir"; mkdir -p "$dir/state"
   sed -e "s#@@RUNDIR@@#$dir#g" -e "s#@@FILE@@#$DATA#g" -e "s#@@PORT@@#$PORT#g" -e "s#@@INDEX@@#bench#g" \
-      -e "s#@@BATCH@@#$BATCH#g" -e "s#@@WORKERS@@#$WORKERS#g" /work/shared/bench/peers/rsyslog-tuned.conf >"$dir/rsyslog.conf"
+      -e "s#@@BATCH@@#$BATCH#g" -e "s#@@WORKERS@@#$WORKERS#g" "$SHARED/bench/peers/rsyslog-tuned.conf" >"$dir/rsyslog.conf"
   measure rsyslog "$dir" rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid"
 }
 
@@ -148,7 +152,7 @@ syslog_ng() {
   rm -rf "$dir"; mkdir -p "$dir"
   sed -e "s#@@RUNDIR@@#$dir#g" -e "s#@@FILE@@#$DATA#g" -e "s#@@PORT@@#$PORT#g" -e "s#@@INDEX@@#bench#g" \
       -e "s#@@BATCH@@#$BATCH#g" -e "s#@@WORKERS@@#$WORKERS#g" -e "s#@@IWSIZE@@#$((BATCH * 10))#g" \
-      -e "s#@@SCL@@#$SYSLOG_NG_DIR/usr/share/syslog-ng/include/scl#g" /work/shared/bench/peers/syslog-ng-tuned.conf >"$dir/syslog-ng.conf"
+      -e "s#@@SCL@@#$SYSLOG_NG_DIR/usr/share/syslog-ng/include/scl#g" "$SHARED/bench/peers/syslog-ng-tuned.conf" >"$dir/syslog-ng.conf"
   LD_LIBRARY_PATH=$SYSLOG_NG_DIR/usr/lib/syslog-ng:$SYSLOG_NG_DIR/usr/lib/x86_64-linux-gnu:$SYSLOG_NG_DIR/lib/x86_64-linux-gnu \
     measure syslog-ng "$dir" "$SYSLOG_NG_DIR/usr/sbin/syslog-ng" -F -f "$dir/syslog-ng.conf" -R "$dir/persist" -p "$dir/pid" \
       -c "$dir/ctl" --module-path="$SYSLOG_NG_DIR/usr/lib/syslog-ng/3.38" --no-caps
@@ -167,7 +171,8 @@ for run in $(seq "$RUNS"); do
   done
 done
 
-$PY - "$RESULTS" <<'PYEOF'
+SUMMARY=$OUT/summary.txt
+$PY - "$RESULTS" >"$SUMMARY" <<'PYEOF'
 import sys, statistics
 rows = {}
 for line in open(sys.argv[1]):
@@ -184,3 +189,12 @@ for peer in ("syslog-ng", "rsyslog"):
         if name.startswith("vigil"):
             print(f"{name} vs {peer}: throughput x{med(name,2)/med(peer,2):.2f}, CPU/1M x{med(name,3)/med(peer,3):.2f}, RSS x{med(name,4)/med(peer,4):.2f}")
 PYEOF
+cat "$SUMMARY"
+if [[ "${SAVE_RESULTS:-1}" != 0 ]]; then
+  RESULTS_DIR=${RESULTS_DIR:-$ROOT/Benchmarks/shipping/results}
+  STAMP=$(date -u +%Y-%m-%d)-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  mkdir -p "$RESULTS_DIR"
+  cp "$RESULTS" "$RESULTS_DIR/results-$STAMP.tsv"
+  cp "$SUMMARY" "$RESULTS_DIR/summary-$STAMP.txt"
+  echo "kept in $RESULTS_DIR/results-$STAMP.tsv and summary-$STAMP.txt" >&2
+fi

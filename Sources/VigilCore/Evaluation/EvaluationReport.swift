@@ -105,6 +105,12 @@ public struct FeatureSummary: Sendable, Hashable, Codable {
 public struct DriftTestResult: Sendable, Hashable, Codable {
     public var method: String
     public var statistic: Double
+    /// What `statistic` is: `ks_statistic`, `chi2_statistic`, `population_stability_index`,
+    /// `normalized_wasserstein_distance` (Wasserstein-1 / the reference's population standard deviation; the
+    /// plain `wasserstein_distance` when that is 0), `jensen_shannon_distance`.
+    public var statisticName: String
+    /// `wasserstein` only: the raw Wasserstein-1 distance, as SciPy's `scipy.stats.wasserstein_distance`.
+    public var wassersteinDistance: Double?
     public var pValue: Double?
     public var threshold: Double
     /// `p_value_below` or `statistic_at_least`.

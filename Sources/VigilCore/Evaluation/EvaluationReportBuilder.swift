@@ -188,7 +188,9 @@ public enum EvaluationReportBuilder {
         case .pValueBelow: rule = "p_value_below"
         case .statisticAtLeast: rule = "statistic_at_least"
         }
-        return DriftTestResult(method: method.name, statistic: m.statistic, pValue: m.pValue,
+        return DriftTestResult(method: method.name, statistic: m.statistic,
+                               statisticName: m.statisticName ?? method.statisticName,
+                               wassersteinDistance: m.wassersteinDistance, pValue: m.pValue,
                                threshold: method.rule.threshold, rule: rule, drifted: method.drifted(m))
     }
 

@@ -2,10 +2,17 @@
 public struct DriftMeasurement: Sendable, Hashable, Codable {
     public var statistic: Double
     public var pValue: Double?
+    /// What `statistic` is when it differs from the method's usual statistic (``FeatureDriftMethod/statisticName``):
+    /// `wasserstein` reports the plain distance when the reference has no spread.
+    public var statisticName: String?
+    /// The Wasserstein-1 distance before normalisation, as SciPy's `wasserstein_distance` (set by `wasserstein`).
+    public var wassersteinDistance: Double?
 
-    public init(statistic: Double, pValue: Double? = nil) {
+    public init(statistic: Double, pValue: Double? = nil, statisticName: String? = nil, wassersteinDistance: Double? = nil) {
         self.statistic = statistic
         self.pValue = pValue
+        self.statisticName = statisticName
+        self.wassersteinDistance = wassersteinDistance
     }
 }
 
@@ -28,6 +35,8 @@ public struct FeatureDriftMethod: Sendable {
 
     /// `ks`, `psi`, `wasserstein`, `js`, `chi2`, …
     public var name: String
+    /// What the statistic is, named in reports: `ks_statistic`, `normalized_wasserstein_distance`, …
+    public var statisticName: String
     public var rule: Rule
     /// Reference and current values of a numeric feature: missing values removed, both non-empty, both
     /// sorted ascending (the builder sorts once for all methods).
@@ -35,9 +44,11 @@ public struct FeatureDriftMethod: Sendable {
     /// Reference and current counts of a categorical feature over the same categories (same length).
     public var categorical: (@Sendable ([Int], [Int]) -> DriftMeasurement)?
 
-    public init(name: String, rule: Rule, numeric: (@Sendable ([Double], [Double]) -> DriftMeasurement)? = nil,
+    public init(name: String, rule: Rule, statisticName: String = "statistic",
+                numeric: (@Sendable ([Double], [Double]) -> DriftMeasurement)? = nil,
                 categorical: (@Sendable ([Int], [Int]) -> DriftMeasurement)? = nil) {
         self.name = name
+        self.statisticName = statisticName
         self.rule = rule
         self.numeric = numeric
         self.categorical = categorical

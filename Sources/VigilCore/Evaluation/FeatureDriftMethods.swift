@@ -9,10 +9,12 @@
 /// | `wasserstein` — Wasserstein-1 distance / reference standard deviation | numeric | ≥ 0.1 |
 /// | `jensenshannon` — Jensen–Shannon distance (natural log) of category frequencies | categorical | ≥ 0.1 |
 ///
-/// When the reference standard deviation is 0, `wasserstein` reports the plain distance.
+/// `wasserstein` also reports the raw Wasserstein-1 distance (``DriftMeasurement/wassersteinDistance``, SciPy's
+/// `wasserstein_distance`); when the reference standard deviation is 0 its statistic is that plain distance,
+/// named `wasserstein_distance` instead of `normalized_wasserstein_distance`.
 public enum FeatureDriftMethods {
     public static let ks = FeatureDriftMethod(
-        name: "ks", rule: .pValueBelow(DriftThresholds.ksAlpha),
+        name: "ks", rule: .pValueBelow(DriftThresholds.ksAlpha), statisticName: "ks_statistic",
         numeric: { ref, cur in
             let r = ref.withUnsafeBufferPointer { a in
                 cur.withUnsafeBufferPointer { b in KolmogorovSmirnov.twoSample(sorted: a, sorted: b) }
@@ -21,14 +23,14 @@ public enum FeatureDriftMethods {
         })
 
     public static let chiSquare = FeatureDriftMethod(
-        name: "chi2", rule: .pValueBelow(DriftThresholds.chiSquareAlpha),
+        name: "chi2", rule: .pValueBelow(DriftThresholds.chiSquareAlpha), statisticName: "chi2_statistic",
         categorical: { ref, cur in
             let r = ChiSquare.test(referenceCounts: ref, currentCounts: cur)
             return DriftMeasurement(statistic: r.statistic, pValue: r.pValue)
         })
 
     public static let psi = FeatureDriftMethod(
-        name: "psi", rule: .statisticAtLeast(DriftThresholds.psi),
+        name: "psi", rule: .statisticAtLeast(DriftThresholds.psi), statisticName: "population_stability_index",
         numeric: { ref, cur in
             DriftMeasurement(statistic: PopulationStabilityIndex.index(reference: ref, current: cur, bins: 10))
         },
@@ -38,16 +40,19 @@ public enum FeatureDriftMethods {
 
     public static let wasserstein = FeatureDriftMethod(
         name: "wasserstein", rule: .statisticAtLeast(DriftThresholds.wassersteinNormalized),
+        statisticName: "normalized_wasserstein_distance",
         numeric: { ref, cur in
+            let distance = Wasserstein.distance(ref, cur)
             let first = ref[0]
             if ref.allSatisfy({ $0 == first }) {
-                return DriftMeasurement(statistic: Wasserstein.distance(ref, cur))
+                return DriftMeasurement(statistic: distance, statisticName: "wasserstein_distance", wassersteinDistance: distance)
             }
-            return DriftMeasurement(statistic: Wasserstein.normalized(reference: ref, current: cur))
+            return DriftMeasurement(statistic: distance / Wasserstein.populationStandardDeviation(ref),
+                                    wassersteinDistance: distance)
         })
 
     public static let jensenShannon = FeatureDriftMethod(
-        name: "jensenshannon", rule: .statisticAtLeast(DriftThresholds.jensenShannon),
+        name: "jensenshannon", rule: .statisticAtLeast(DriftThresholds.jensenShannon), statisticName: "jensen_shannon_distance",
         categorical: { ref, cur in
             DriftMeasurement(statistic: JensenShannon.distance(referenceCounts: ref, currentCounts: cur))
         })

@@ -35,12 +35,16 @@ public enum Wasserstein {
 
     /// Distance divided by the reference's population standard deviation (the drift score).
     public static func normalized(reference: [Double], current: [Double]) -> Double {
-        let n = Double(reference.count)
-        let mean = reference.reduce(0, +) / n
+        distance(reference, current) / populationStandardDeviation(reference)
+    }
+
+    /// Standard deviation with ddof = 0 (NumPy's default `std`, as Evidently normalises).
+    public static func populationStandardDeviation(_ values: [Double]) -> Double {
+        let n = Double(values.count)
+        let mean = values.reduce(0, +) / n
         var ss = 0.0
-        for x in reference { ss += (x - mean) * (x - mean) }
-        let std = (ss / n).squareRoot()
-        return distance(reference, current) / std
+        for x in values { ss += (x - mean) * (x - mean) }
+        return (ss / n).squareRoot()
     }
 
     /// Sorted values and, when weighted, cumulative weights with a leading 0 (index = count of values ≤ x).
