@@ -33,6 +33,8 @@ public struct RolloutAlertState: Sendable, Hashable {
     public var runbookBaseURL: String
     private(set) public var active: [String: Active] = [:]
     private var resolved: [Resolved] = []
+    /// Resolutions in the last batch handed out by ``due(now:)``, until the caller says how the send went.
+    private var inFlight: [Resolved] = []
     private struct Resolved: Sendable, Hashable { var alert: Active; var atMillis: Int64 }
     /// Something fired or cleared since the last send.
     private var dirty = false
@@ -87,10 +89,21 @@ public struct RolloutAlertState: Sendable, Hashable {
             out.append(alert(a, endsAt: now + 4 * resendMillis))
         }
         for r in resolved { out.append(alert(r.alert, endsAt: r.atMillis)) }
+        inFlight = resolved
         resolved.removeAll()
         lastSentMillis = now
         return out
     }
+
+    /// The last batch could not be sent: send it (and any resolutions in it) again at the next call.
+    public mutating func sendFailed() {
+        resolved = inFlight + resolved
+        inFlight.removeAll()
+        dirty = true
+    }
+
+    /// The last batch was accepted.
+    public mutating func sendSucceeded() { inFlight.removeAll() }
 
     private func key(_ alertname: String, _ model: String) -> String { "\(alertname)/\(model)" }
 

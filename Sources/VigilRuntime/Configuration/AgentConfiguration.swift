@@ -17,6 +17,8 @@ public struct AgentConfiguration: Sendable {
     public var models: [ModelConfiguration] = []
     /// Canary and A/B rollouts between two variants of a model (docs/rollouts.md).
     public var rollouts: [RolloutDefinition] = []
+    /// Webhooks and Alertmanager, told about every rollout change.
+    public var actions = ActionSettings()
     /// The folder of the configuration file, against which relative profile paths are resolved.
     public var baseDirectory: String?
 

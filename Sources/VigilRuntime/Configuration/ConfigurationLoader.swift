@@ -7,7 +7,7 @@ import Yams
 /// Every problem is collected with its file, line, column and field path; unknown keys get a
 /// did-you-mean suggestion. `vigil config check` prints them all and exits 1.
 public enum ConfigurationLoader {
-    public static let topLevelKeys = ["server", "storage", "log", "auth", "sources", "fields", "redact", "metrics_from_logs", "sinks", "models", "rollouts"]
+    public static let topLevelKeys = ["server", "storage", "log", "auth", "sources", "fields", "redact", "metrics_from_logs", "sinks", "models", "rollouts", "actions"]
 
     /// Loads `path`, or returns the defaults when `path` is nil.
     public static func load(path: String?) throws(ConfigurationError) -> AgentConfiguration {
@@ -45,6 +45,7 @@ public enum ConfigurationLoader {
             readPipeline(top, into: &config.pipeline)
             config.models = readModels(top)
             config.rollouts = readRollouts(top)
+            readActions(top, into: &config.actions)
         }
         if reader.issues.isEmpty { validatePipeline(config.pipeline, root: root, reader: reader) }
         if !reader.issues.isEmpty { throw ConfigurationError(issues: reader.issues) }

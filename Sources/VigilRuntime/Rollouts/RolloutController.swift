@@ -122,8 +122,9 @@ public actor RolloutController {
                 do { try await store.save(machine.snapshot) } catch {
                     logger.error("rollout state save failed", metadata: ["rollout.model": "\(model)", "error": "\(error)"])
                 }
-                if case .recommend(let e) = action {
-                    for n in notifiers { await n.recommend(e, definition: machine.definition) }
+                for n in notifiers {
+                    await n.evaluated(e, definition: machine.definition)
+                    if case .recommend = action { await n.recommend(e, definition: machine.definition) }
                 }
             case .idle, .unchanged, .refused:
                 break
@@ -212,10 +213,17 @@ public actor RolloutController {
     }
 }
 
-/// Told about every committed change and every recommendation (webhooks, Alertmanager).
+/// Told about every committed change, every recommendation and every evaluation (webhooks, Alertmanager).
 public protocol RolloutNotifier: Sendable {
     func notify(_ transition: RolloutTransition, definition: RolloutDefinition) async
     func recommend(_ evaluation: RolloutEvaluation, definition: RolloutDefinition) async
+    /// Every evaluation that changed no state (`observe` and `recommend`).
+    func evaluated(_ evaluation: RolloutEvaluation, definition: RolloutDefinition) async
+}
+
+extension RolloutNotifier {
+    public func recommend(_ evaluation: RolloutEvaluation, definition: RolloutDefinition) async {}
+    public func evaluated(_ evaluation: RolloutEvaluation, definition: RolloutDefinition) async {}
 }
 
 /// The rollout metric families.

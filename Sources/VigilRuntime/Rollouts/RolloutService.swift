@@ -1,0 +1,123 @@
+import FoundationEssentials
+import Logging
+import ServiceLifecycle
+import VigilCore
+import VigilStorage
+
+/// Runs the agent's rollouts: restores their state, evaluates them every `interval`, pushes due alerts, and
+/// saves the local evidence counters so a restart continues them.
+public final class RolloutService: Service, Sendable {
+    public let controller: RolloutController
+    public let evidence: LocalRolloutEvidence
+    private let alertmanager: AlertmanagerNotifier?
+    private let snapshots: StateSnapshotStore
+    private let io: BlockingIO
+    private let interval: Duration
+    private let logger: Logger
+
+    static let evidenceKey = "rollout-evidence"
+
+    init(controller: RolloutController, evidence: LocalRolloutEvidence, alertmanager: AlertmanagerNotifier?,
+         snapshots: StateSnapshotStore, io: BlockingIO, interval: Duration, logger: Logger) {
+        self.controller = controller
+        self.evidence = evidence
+        self.alertmanager = alertmanager
+        self.snapshots = snapshots
+        self.io = io
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Builds the rollout runtime of an agent: SQLite store, local evidence (restored), notifiers.
+    static func make(_ config: AgentConfiguration, database: VigilDatabase, registry: MetricRegistry, logger: Logger,
+                     now: @escaping @Sendable () -> Int64) throws -> (service: RolloutService, webhooks: WebhookNotifier?) {
+        let io = BlockingIO(label: "vigil.rollouts")
+        let snapshots = StateSnapshotStore(database: database)
+        var ledger = RolloutEvidenceLedger()
+        if let bytes = try snapshots.get(evidenceKey) {
+            do { ledger = try JSONDecoder().decode(RolloutEvidenceLedger.self, from: Data(bytes)) } catch {
+                logger.warning("saved rollout evidence unreadable: counting from zero", metadata: ["error": "\(error)"])
+            }
+        }
+        let evidence = LocalRolloutEvidence(ledger)
+        var notifiers: [any RolloutNotifier] = []
+        var webhooks: WebhookNotifier?
+        if !config.actions.webhooks.isEmpty {
+            let secrets = try config.actions.webhooks.map { w -> [UInt8]? in
+                guard let path = w.secretFile else { return nil }
+                return try SecretFile.read(path, relativeTo: config.baseDirectory, what: "actions.webhooks.secret_file")
+            }
+            let w = WebhookNotifier(webhooks: config.actions.webhooks, secrets: secrets, registry: registry, logger: logger)
+            notifiers.append(w)
+            webhooks = w
+        }
+        let alertmanager = config.actions.alertmanager.map {
+            AlertmanagerNotifier(settings: $0, registry: registry, logger: logger, now: now)
+        }
+        if let alertmanager { notifiers.append(alertmanager) }
+        let controller = RolloutController(definitions: config.rollouts,
+                                           store: BlockingRolloutStore(SQLiteRolloutStore(database: database), io: io),
+                                           evidence: evidence, notifiers: notifiers, registry: registry, logger: logger, now: now)
+        let service = RolloutService(controller: controller, evidence: evidence, alertmanager: alertmanager,
+                                     snapshots: snapshots, io: io, interval: .seconds(5), logger: logger)
+        return (service, webhooks)
+    }
+
+    public func run() async throws {
+        try await controller.restore()
+        while !Task.isShuttingDownGracefully {
+            await tick()
+            do { try await Task.sleep(for: interval) } catch { break }
+        }
+        await saveEvidence()
+    }
+
+    /// One round: evaluate, push alerts, save the evidence counters.
+    public func tick() async {
+        await controller.evaluateAll()
+        await alertmanager?.flush()
+        await saveEvidence()
+    }
+
+    private func saveEvidence() async {
+        let ledger = evidence.snapshot
+        let snapshots = self.snapshots
+        do {
+            try await io.run { try snapshots.put(Self.evidenceKey, value: [UInt8](try JSONEncoder().encode(ledger))) }
+        } catch {
+            logger.error("rollout evidence save failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Runs a synchronous store's SQLite calls on the blocking-work executor, off the cooperative pool.
+struct BlockingRolloutStore: RolloutStore {
+    let store: SQLiteRolloutStore
+    let io: BlockingIO
+    init(_ store: SQLiteRolloutStore, io: BlockingIO) { self.store = store; self.io = io }
+
+    func load(model: String) async throws -> RolloutSnapshot? { try await io.run { try store.load(model: model) } }
+    func commit(_ snapshot: RolloutSnapshot, transition: RolloutTransition) async throws -> Bool {
+        try await io.run { try store.commit(snapshot, transition: transition) }
+    }
+    func save(_ snapshot: RolloutSnapshot) async throws { try await io.run { try store.save(snapshot) } }
+    func audit(model: String?, limit: Int) async throws -> [RolloutAuditRecord] {
+        try await io.run { try store.audit(model: model, limit: limit) }
+    }
+}
+
+/// Reads a secret from a file (trailing newlines dropped); errors name the setting, never the content.
+enum SecretFile {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    static func read(_ path: String, relativeTo base: String?, what: String) throws -> [UInt8] {
+        let full = path.hasPrefix("/") || base == nil ? path : base! + "/" + path
+        guard let data = FileManager.default.contents(atPath: full) else {
+            throw Failure(description: "\(what): cannot read \(full)")
+        }
+        var bytes = [UInt8](data)
+        while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
+        guard !bytes.isEmpty else { throw Failure(description: "\(what): \(full) is empty") }
+        return bytes
+    }
+}
