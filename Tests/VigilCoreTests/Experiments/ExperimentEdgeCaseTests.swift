@@ -131,3 +131,50 @@ import VigilCore
         #expect(ArmStatistics.proportion(successes: 0, trials: 0) == .empty)
     }
 }
+
+/// The numbers quoted in the doc comments' examples, so the documentation cannot drift from the code.
+@Suite struct ExperimentDocExampleTests {
+    static func near(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool { abs(a - b) <= tolerance }
+
+    @Test func armStatistics() {
+        let latency = ArmStatistics(values: [120, 135, 128, 140])
+        #expect(latency.count == 4 && latency.mean == 130.75 && Self.near(latency.variance, 75.583333, 1e-5))
+        let errors = ArmStatistics.proportion(successes: 12, trials: 1_000)
+        #expect(errors.mean == 0.012 && Self.near(errors.variance, 0.011856, 1e-15))
+        let both = latency.merged(with: ArmStatistics(values: [150]))
+        #expect(both.count == 5 && Self.near(both.mean, 134.6, 1e-12) && Self.near(both.variance, 130.8, 1e-12))
+    }
+
+    @Test func sequentialGuardrail() {
+        let r = SequentialTest.compare(control: .proportion(successes: 98, trials: 10_000),
+                                       treatment: .proportion(successes: 231, trials: 10_000), alpha: 0.05,
+                                       alternative: .greater)
+        #expect(Self.near(r.difference, 0.0133, 1e-15) && Self.near(r.lower, 0.00815, 5e-6) && r.upper == .infinity)
+        #expect(Self.near(r.pValue, 9.1e-12, 0.05e-12) && r.rejectsNull)
+    }
+
+    @Test func fixedHorizonAndSampleSize() {
+        let r = FixedHorizonTest.twoProportionZ(control: .proportion(successes: 900, trials: 1_000),
+                                                treatment: .proportion(successes: 850, trials: 1_000),
+                                                alpha: 0.05, alternative: .twoSided)
+        #expect(Self.near(r.difference, -0.05, 1e-15) && Self.near(r.pValue, 0.000723, 5e-7))
+        #expect(Self.near(r.lower, -0.0789, 5e-5) && Self.near(r.upper, -0.0211, 5e-5))
+        #expect(FixedHorizonTest.requiredSampleSize(control: 0.01, treatment: 0.02) == 2_319)
+        #expect(FixedHorizonTest.requiredSampleSize(control: 0.01, treatment: 0.02, alternative: .greater) == 1_826)
+    }
+
+    @Test func liftAndSRM() {
+        let lift = RelativeLift.estimate(control: .proportion(successes: 800, trials: 1_000),
+                                         treatment: .proportion(successes: 880, trials: 1_000), alpha: 0.05)
+        #expect(lift.map { Self.near($0.estimate, 0.1, 1e-12) && Self.near($0.lower, 0.0576, 5e-5) && Self.near($0.upper, 0.1424, 5e-5) } == true)
+        let srm = SampleRatioMismatch.test(counts: [5_100, 4_900], weights: [0.5, 0.5])
+        #expect(srm.statistic == 4 && Self.near(srm.pValue, 0.0455, 5e-5) && srm.pValue >= SampleRatioMismatch.holdThreshold)
+    }
+
+    @Test func distributions() {
+        #expect(Self.near(NormalDistribution.quantile(0.975), 1.959963984540054, 1e-15))
+        #expect(Self.near(NormalDistribution.survival(1.96), 0.024997895148220435, 1e-17))
+        #expect(Self.near(StudentT.survival(2.0, degreesOfFreedom: 10), 0.03669401738537018, 1e-16))
+        #expect(Self.near(StudentT.quantile(0.975, degreesOfFreedom: 10), 2.228138851986274, 1e-14))
+    }
+}
