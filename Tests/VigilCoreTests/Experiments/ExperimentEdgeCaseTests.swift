@@ -70,6 +70,19 @@ import VigilCore
         #expect(checked == 63)
     }
 
+    @Test(arguments: [-0.01, -0.002, 0.0, 0.003, 0.005, 0.008, 0.012, 0.02])
+    func marginTestRejectsExactlyWhenTheMarginIsOutsideTheInterval(margin: Double) {
+        let control = ArmStatistics.proportion(successes: 98, trials: 10_000)
+        let treatment = ArmStatistics.proportion(successes: 231, trials: 10_000)
+        for alternative in Alternative.allCases {
+            let plain = SequentialTest.compare(control: control, treatment: treatment, alpha: 0.05, alternative: alternative)
+            let r = SequentialTest.compare(control: control, treatment: treatment, alpha: 0.05, alternative: alternative,
+                                           nullDifference: margin)
+            #expect(r.lower == plain.lower && r.upper == plain.upper, "the interval does not depend on the margin")
+            #expect(r.rejectsNull == (margin < r.lower || margin > r.upper), "δ₀ \(margin) \(alternative): \(r)")
+        }
+    }
+
     @Test func accumulateKeepsTheRunningMinimumAndIntersection() {
         let first = ComparisonResult(difference: 0.1, lower: -0.2, upper: 0.4, pValue: 0.3, alpha: 0.05)
         let second = ComparisonResult(difference: 0.05, lower: -0.1, upper: 0.5, pValue: 0.6, alpha: 0.05)

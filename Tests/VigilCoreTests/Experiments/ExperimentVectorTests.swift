@@ -26,7 +26,7 @@ import VigilCore
     struct Welch: Decodable, Sendable { var samples: [WelchSample]; var cases: [WelchCase] }
     struct MSPRT: Decodable, Sendable {
         var label: String; var kind: String; var control: [Double]; var treatment: [Double]; var alternative: String
-        var alpha: Double; var mixing_variance: Double?; var tuning_sample_size: Double?
+        var alpha: Double; var mixing_variance: Double?; var tuning_sample_size: Double?; var null_difference: Double
         var difference: Double; var pvalue: Double; var lower: Double?; var upper: Double?
     }
     struct Lift: Decodable, Sendable {
@@ -134,13 +134,17 @@ import VigilCore
     }
 
     @Test func sequentialTestMatchesClosedFormReference() {
-        #expect(Self.file.msprt.count == 135)
+        #expect(Self.file.msprt.count == 180)
         for c in Self.file.msprt {
             let control = Self.arm(c.kind, c.control)
             let treatment = Self.arm(c.kind, c.treatment)
             let alternative = Self.alternative(c.alternative)
             let r: VigilCore.ComparisonResult
-            if let tau2 = c.mixing_variance {
+            if c.null_difference != 0 {
+                r = SequentialTest.compare(control: control, treatment: treatment, alpha: c.alpha, alternative: alternative,
+                                           nullDifference: c.null_difference, mixingVariance: c.mixing_variance,
+                                           tuningSampleSize: c.tuning_sample_size ?? SequentialTest.defaultTuningSampleSize)
+            } else if let tau2 = c.mixing_variance {
                 r = SequentialTest.compare(control: control, treatment: treatment, alpha: c.alpha,
                                            alternative: alternative, mixingVariance: tau2)
             } else if c.tuning_sample_size == SequentialTest.defaultTuningSampleSize {
@@ -149,7 +153,7 @@ import VigilCore
                 r = SequentialTest.compare(control: control, treatment: treatment, alpha: c.alpha,
                                            alternative: alternative, tuningSampleSize: c.tuning_sample_size!)
             }
-            let what = "\(c.label) \(c.alternative) α=\(c.alpha) τ²=\(String(describing: c.mixing_variance)) N*=\(String(describing: c.tuning_sample_size))"
+            let what = "\(c.label) δ₀=\(c.null_difference) \(c.alternative) α=\(c.alpha) τ²=\(String(describing: c.mixing_variance)) N*=\(String(describing: c.tuning_sample_size))"
             #expect(StatisticsAssert.close(r.difference, c.difference, absolute: 1e-15), "\(what)")
             #expect(StatisticsAssert.close(r.pValue, c.pvalue, absolute: 1e-300), "\(what): p \(r.pValue) vs \(c.pvalue)")
             #expect(Self.bound(r.lower, c.lower, infinite: -.infinity), "\(what): lower \(r.lower) vs \(String(describing: c.lower))")

@@ -163,12 +163,14 @@ def make_welch():
 
 
 # ---------------------------------------------------------------------------------------------- mSPRT
-def msprt(c, t, alpha, alternative, tau2, tuning):
-    """The always-valid p-value and confidence sequence at one look, in 60-digit arithmetic."""
+def msprt(c, t, alpha, alternative, tau2, tuning, null=0):
+    """The always-valid p-value and confidence sequence at one look, in 60-digit arithmetic; the p-value tests
+    delta = null (the interval does not depend on it)."""
     mp = mpmath.mpf
     nc, mc, vc = c
     nt, mt, vt = t
-    d = mp(mt) - mp(mc)
+    estimate = mp(mt) - mp(mc)
+    d = estimate - mp(null)
     V = mp(vt) / nt + mp(vc) / nc
     alpha = mp(alpha)
     if tau2 is None:
@@ -182,7 +184,7 @@ def msprt(c, t, alpha, alternative, tau2, tuning):
         p = min(mp(1), 1 / lam)
         # The confidence sequence: the d0 whose Lambda(d - d0) stays below 1/alpha.
         half = mpmath.sqrt((V * (V + tau2) / tau2) * (mpmath.log((V + tau2) / V) - 2 * mpmath.log(alpha)))
-        return p, d - half, d + half
+        return p, estimate - half, estimate + half
     # Howard et al. 2021, eq. (14), one-sided normal mixture with the intrinsic time v = 1/V, rho = 1/tau2:
     # S_t >= sqrt(2 (v + rho) log( sqrt((v + rho)/rho) / (2 alpha) + 1 )) in units of S_t = d / V.
     v = 1 / V
@@ -196,8 +198,8 @@ def msprt(c, t, alpha, alternative, tau2, tuning):
     else:
         p = min(mp(1), mpmath.sqrt((v + rho) / rho) / (2 * (mpmath.exp(s * s / (2 * (v + rho))) - 1)))
     if alternative == "greater":
-        return p, d - half, mpmath.inf
-    return p, -mpmath.inf, d + half
+        return p, estimate - half, mpmath.inf
+    return p, -mpmath.inf, estimate + half
 
 
 def make_msprt():
@@ -213,14 +215,15 @@ def make_msprt():
         ("regression error", (60, 0.31, 0.02), (55, 0.27, 0.03)),
         ("huge effect", (5000, 0.0, 1.0), (5000, 3.0, 1.0)),
     ]
+    def summary(arm):
+        n, m, v = arm
+        if v is None:   # successes out of n
+            p = mpmath.mpf(m) / n
+            return ("proportion", [n, m], (n, p, p * (1 - p)))
+        return ("mean", [n, m, v], (n, mpmath.mpf(m), mpmath.mpf(v)))
+
     cases = []
     for label, c, t in arms:
-        def summary(arm):
-            n, m, v = arm
-            if v is None:   # successes out of n
-                p = mpmath.mpf(m) / n
-                return ("proportion", [n, m], (n, p, p * (1 - p)))
-            return ("mean", [n, m, v], (n, mpmath.mpf(m), mpmath.mpf(v)))
         kind, craw, cs = summary(c)
         _, traw, ts = summary(t)
         for alternative in ("two-sided", "greater", "less"):
@@ -229,8 +232,21 @@ def make_msprt():
                 p, lo, hi = msprt(cs, ts, alpha, alternative, tau2, tuning)
                 cases.append({"label": label, "kind": kind, "control": craw, "treatment": traw,
                               "alternative": alternative, "alpha": alpha, "mixing_variance": tau2,
-                              "tuning_sample_size": tuning, "difference": f(ts[1] - cs[1]), "pvalue": f(p),
-                              "lower": finite_or_none(lo), "upper": finite_or_none(hi)})
+                              "tuning_sample_size": tuning, "null_difference": 0.0, "difference": f(ts[1] - cs[1]),
+                              "pvalue": f(p), "lower": finite_or_none(lo), "upper": finite_or_none(hi)})
+    # Non-inferiority margins: delta0 = +0.5 points on error rates, -2 points on accuracy, +2 ms on latency.
+    for label, null in (("errors 0.98% vs 2.31%", 0.005), ("errors 1% vs 1.2%", 0.005),
+                        ("accuracy 0.90 vs 0.85", -0.02), ("accuracy equal", -0.02), ("latency means", 2.0)):
+        _, c, t = next(a for a in arms if a[0] == label)
+        kind, craw, cs = summary(c)
+        _, traw, ts = summary(t)
+        for alternative in ("two-sided", "greater", "less"):
+            for alpha, tau2, tuning in ((0.05, None, 5000), (0.05, None, 2000), (0.05, 1e-4, None)):
+                p, lo, hi = msprt(cs, ts, alpha, alternative, tau2, tuning, null)
+                cases.append({"label": label, "kind": kind, "control": craw, "treatment": traw,
+                              "alternative": alternative, "alpha": alpha, "mixing_variance": tau2,
+                              "tuning_sample_size": tuning, "null_difference": null, "difference": f(ts[1] - cs[1]),
+                              "pvalue": f(p), "lower": finite_or_none(lo), "upper": finite_or_none(hi)})
     return cases
 
 
