@@ -24,7 +24,7 @@ import Darwin
 ///   (2021, eq. (14), the mixture over a half-normal), as GrowthBook uses for one-sided sequential tests:
 ///   lower bound δ̂ − √( 2V (1 + r)/r · ln(1 + √(1 + r)/(2α)) ), upper bound +∞; inverting that bound in α gives
 ///   the always-valid p-value p = min(1, √(1 + r) / (2(e^A − 1))) when δ̂ > 0, and 1 when δ̂ ≤ 0. This is a
-///   boundary of its own, exactly valid for the one-sided hypothesis — not the two-sided test run at 2α (which
+///   boundary of its own for the one-sided hypothesis — not the two-sided test run at 2α (which
 ///   only bounds the one-sided error by 2α).
 ///
 /// **Mixing variance.** With `mixingVariance` nil, τ² follows GrowthBook's published default: τ² = ρ²·N·V with
