@@ -24,7 +24,7 @@ import Darwin
 ///   (2021, eq. (14), the mixture over a half-normal), as GrowthBook uses for one-sided sequential tests:
 ///   lower bound δ̂ − √( 2V (1 + r)/r · ln(1 + √(1 + r)/(2α)) ), upper bound +∞; inverting that bound in α gives
 ///   the always-valid p-value p = min(1, √(1 + r) / (2(e^A − 1))) when δ̂ > 0, and 1 when δ̂ ≤ 0. This is a
-///   boundary of its own, exactly valid for the one-sided hypothesis — not the two-sided test run at 2α (which
+///   boundary of its own for the one-sided hypothesis — not the two-sided test run at 2α (which
 ///   only bounds the one-sided error by 2α).
 ///
 /// **Mixing variance.** With `mixingVariance` nil, τ² follows GrowthBook's published default: τ² = ρ²·N·V with
@@ -93,6 +93,33 @@ public enum SequentialTest {
         return evaluate(difference: difference, variance: v, ratio: ratio, alpha: alpha, alternative: alternative)
     }
 
+    /// The mSPRT of δ against a margin: the null is δ = δ₀ (two-sided), δ ≤ δ₀ (`greater`) or δ ≥ δ₀ (`less`),
+    /// the mixture centred on δ₀ (Λ computed from δ̂ − δ₀). Guardrails with a non-inferiority margin use it: "the
+    /// challenger's error rate is more than 0.5 points above the champion's" is `greater` with δ₀ = 0.005. The
+    /// interval is the same confidence sequence as ``compare(control:treatment:alpha:alternative:mixingVariance:)``
+    /// gives, and the test rejects exactly when δ₀ lies outside it. `mixingVariance` nil: the default τ² with
+    /// N* = `tuningSampleSize`.
+    public static func compare(control: ArmStatistics, treatment: ArmStatistics, alpha: Double,
+                               alternative: Alternative, nullDifference: Double, mixingVariance: Double? = nil,
+                               tuningSampleSize: Double = defaultTuningSampleSize) -> ComparisonResult {
+        precondition(alpha > 0 && alpha < 1, "alpha in (0, 1)")
+        precondition(nullDifference.isFinite, "a finite null difference")
+        precondition(tuningSampleSize > 0 && tuningSampleSize.isFinite, "a positive tuning sample size")
+        guard let (difference, v) = differenceAndVariance(control, treatment) else {
+            return .noEvidence(difference: treatment.mean - control.mean, alpha: alpha)
+        }
+        let ratio: Double
+        if let tau2 = mixingVariance {
+            precondition(tau2 > 0 && tau2.isFinite, "the mixing variance is positive and finite")
+            ratio = tau2 / v
+        } else {
+            ratio = defaultRatio(units: control.count + treatment.count, alpha: alpha, alternative: alternative,
+                                 tuningSampleSize: tuningSampleSize)
+        }
+        return evaluate(difference: difference, variance: v, ratio: ratio, alpha: alpha, alternative: alternative,
+                        nullDifference: nullDifference)
+    }
+
     /// ρ² of GrowthBook's default, (−2 ln α′ + ln(1 − 2 ln α′)) / N*, with α′ = α (two-sided) or 2α (one-sided).
     public static func defaultRhoSquared(alpha: Double, alternative: Alternative,
                                          tuningSampleSize: Double = defaultTuningSampleSize) -> Double {
@@ -133,11 +160,12 @@ public enum SequentialTest {
         defaultRhoSquared(alpha: alpha, alternative: alternative, tuningSampleSize: tuningSampleSize) * Double(units)
     }
 
-    /// p-value and interval from δ̂, V and r = τ²/V.
+    /// p-value and interval from δ̂, V and r = τ²/V, testing against δ₀ = `nullDifference`.
     static func evaluate(difference: Double, variance v: Double, ratio r: Double, alpha: Double,
-                         alternative: Alternative) -> ComparisonResult {
+                         alternative: Alternative, nullDifference: Double = 0) -> ComparisonResult {
         guard r > 0, r.isFinite else { return .noEvidence(difference: difference, alpha: alpha) }
-        let exponent = r * difference * difference / (2 * v * (1 + r))   // A = ln Λ + ½ ln(1 + r)
+        let shifted = difference - nullDifference
+        let exponent = r * shifted * shifted / (2 * v * (1 + r))   // A = ln Λ + ½ ln(1 + r)
         let pValue: Double
         let halfWidth: Double
         switch alternative {
@@ -145,7 +173,7 @@ public enum SequentialTest {
             pValue = min(1, exp(0.5 * log1p(r) - exponent))
             halfWidth = (v * (1 + r) / r * (log1p(r) - 2 * log(alpha))).squareRoot()
         case .greater, .less:
-            let inDirection = alternative == .greater ? difference > 0 : difference < 0
+            let inDirection = alternative == .greater ? shifted > 0 : shifted < 0
             // √(1 + r) / (2(e^A − 1)); expm1 overflowing to +∞ gives 0, the right limit.
             pValue = inDirection ? min(1, (1 + r).squareRoot() / (2 * expm1(exponent))) : 1
             halfWidth = (2 * v * (1 + r) / r * log1p((1 + r).squareRoot() / (2 * alpha))).squareRoot()
