@@ -26,7 +26,7 @@
 /// variances are involved", Biometrika 34, 1947; F. E. Satterthwaite, Biometrics Bulletin 2(6), 1946.
 public enum FixedHorizonTest {
     public static func twoProportionZ(control: ArmStatistics, treatment: ArmStatistics, alpha: Double,
-                                      alternative: Alternative) -> ComparisonResult {
+                                      alternative: Alternative) -> ArmComparison {
         precondition(alpha > 0 && alpha < 1, "alpha in (0, 1)")
         let difference = treatment.mean - control.mean
         guard control.count >= 2, treatment.count >= 2, difference.isFinite else {
@@ -43,7 +43,7 @@ public enum FixedHorizonTest {
     }
 
     public static func welch(control: ArmStatistics, treatment: ArmStatistics, alpha: Double,
-                             alternative: Alternative) -> ComparisonResult {
+                             alternative: Alternative) -> ArmComparison {
         precondition(alpha > 0 && alpha < 1, "alpha in (0, 1)")
         guard let (difference, v) = SequentialTest.differenceAndVariance(control, treatment) else {
             return .noEvidence(difference: treatment.mean - control.mean, alpha: alpha)
@@ -107,7 +107,7 @@ public enum FixedHorizonTest {
 
     /// p-value from the statistic (normal, or t with `degreesOfFreedom`) and the interval from `standardError`.
     private static func result(difference: Double, statistic: Double, standardError: Double, alpha: Double,
-                               alternative: Alternative, degreesOfFreedom nu: Double?) -> ComparisonResult {
+                               alternative: Alternative, degreesOfFreedom nu: Double?) -> ArmComparison {
         func survival(_ x: Double) -> Double {
             if let nu { return StudentT.survival(x, degreesOfFreedom: nu) }
             return NormalDistribution.survival(x)

@@ -63,7 +63,7 @@ public enum SequentialTest {
     /// The mSPRT at one look. `mixingVariance` is τ² (units of the difference squared); nil picks the default
     /// described above with N* = ``defaultTuningSampleSize``.
     public static func compare(control: ArmStatistics, treatment: ArmStatistics, alpha: Double,
-                               alternative: Alternative, mixingVariance: Double? = nil) -> ComparisonResult {
+                               alternative: Alternative, mixingVariance: Double? = nil) -> ArmComparison {
         precondition(alpha > 0 && alpha < 1, "alpha in (0, 1)")
         guard let (difference, v) = differenceAndVariance(control, treatment) else {
             return .noEvidence(difference: treatment.mean - control.mean, alpha: alpha)
@@ -82,7 +82,7 @@ public enum SequentialTest {
     /// The mSPRT at one look with GrowthBook's default mixing variance tuned for `tuningSampleSize` total units
     /// (choose about the sample size at which a decision is expected).
     public static func compare(control: ArmStatistics, treatment: ArmStatistics, alpha: Double,
-                               alternative: Alternative, tuningSampleSize: Double) -> ComparisonResult {
+                               alternative: Alternative, tuningSampleSize: Double) -> ArmComparison {
         precondition(alpha > 0 && alpha < 1, "alpha in (0, 1)")
         precondition(tuningSampleSize > 0 && tuningSampleSize.isFinite, "a positive tuning sample size")
         guard let (difference, v) = differenceAndVariance(control, treatment) else {
@@ -101,7 +101,7 @@ public enum SequentialTest {
     /// N* = `tuningSampleSize`.
     public static func compare(control: ArmStatistics, treatment: ArmStatistics, alpha: Double,
                                alternative: Alternative, nullDifference: Double, mixingVariance: Double? = nil,
-                               tuningSampleSize: Double = defaultTuningSampleSize) -> ComparisonResult {
+                               tuningSampleSize: Double = defaultTuningSampleSize) -> ArmComparison {
         precondition(alpha > 0 && alpha < 1, "alpha in (0, 1)")
         precondition(nullDifference.isFinite, "a finite null difference")
         precondition(tuningSampleSize > 0 && tuningSampleSize.isFinite, "a positive tuning sample size")
@@ -132,7 +132,7 @@ public enum SequentialTest {
     /// (both remain valid at level α; Johari et al. 2022). `difference` is the current one. Should the
     /// intersection be empty (possible only when the variances were badly estimated early on), the current
     /// interval is kept.
-    public static func accumulate(_ previous: ComparisonResult?, _ current: ComparisonResult) -> ComparisonResult {
+    public static func accumulate(_ previous: ArmComparison?, _ current: ArmComparison) -> ArmComparison {
         guard let previous else { return current }
         var result = current
         result.pValue = min(previous.pValue, current.pValue)
@@ -162,7 +162,7 @@ public enum SequentialTest {
 
     /// p-value and interval from δ̂, V and r = τ²/V, testing against δ₀ = `nullDifference`.
     static func evaluate(difference: Double, variance v: Double, ratio r: Double, alpha: Double,
-                         alternative: Alternative, nullDifference: Double = 0) -> ComparisonResult {
+                         alternative: Alternative, nullDifference: Double = 0) -> ArmComparison {
         guard r > 0, r.isFinite else { return .noEvidence(difference: difference, alpha: alpha) }
         let shifted = difference - nullDifference
         let exponent = r * shifted * shifted / (2 * v * (1 + r))   // A = ln Λ + ½ ln(1 + r)

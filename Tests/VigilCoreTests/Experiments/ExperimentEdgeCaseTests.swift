@@ -84,11 +84,11 @@ import VigilCore
     }
 
     @Test func accumulateKeepsTheRunningMinimumAndIntersection() {
-        let first = ComparisonResult(difference: 0.1, lower: -0.2, upper: 0.4, pValue: 0.3, alpha: 0.05)
-        let second = ComparisonResult(difference: 0.05, lower: -0.1, upper: 0.5, pValue: 0.6, alpha: 0.05)
+        let first = ArmComparison(difference: 0.1, lower: -0.2, upper: 0.4, pValue: 0.3, alpha: 0.05)
+        let second = ArmComparison(difference: 0.05, lower: -0.1, upper: 0.5, pValue: 0.6, alpha: 0.05)
         let both = SequentialTest.accumulate(SequentialTest.accumulate(nil, first), second)
-        #expect(both == ComparisonResult(difference: 0.05, lower: -0.1, upper: 0.4, pValue: 0.3, alpha: 0.05))
-        let disjoint = ComparisonResult(difference: 1, lower: 0.9, upper: 1.1, pValue: 0.9, alpha: 0.05)
+        #expect(both == ArmComparison(difference: 0.05, lower: -0.1, upper: 0.4, pValue: 0.3, alpha: 0.05))
+        let disjoint = ArmComparison(difference: 1, lower: 0.9, upper: 1.1, pValue: 0.9, alpha: 0.05)
         #expect(SequentialTest.accumulate(both, disjoint).lower == 0.9, "an empty intersection keeps the current interval")
     }
 

@@ -139,7 +139,7 @@ import VigilCore
             let control = Self.arm(c.kind, c.control)
             let treatment = Self.arm(c.kind, c.treatment)
             let alternative = Self.alternative(c.alternative)
-            let r: VigilCore.ComparisonResult
+            let r: ArmComparison
             if c.null_difference != 0 {
                 r = SequentialTest.compare(control: control, treatment: treatment, alpha: c.alpha, alternative: alternative,
                                            nullDifference: c.null_difference, mixingVariance: c.mixing_variance,

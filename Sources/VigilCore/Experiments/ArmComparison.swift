@@ -4,7 +4,7 @@
 /// One-sided tests give a one-sided interval: `lower` is −∞ for ``Alternative/less`` and `upper` is +∞ for
 /// ``Alternative/greater``. A comparison without enough data (an arm with fewer than two observations, zero
 /// variance, non-finite input) has p-value 1 and the interval (−∞, +∞): never NaN, never a rejection.
-public struct ComparisonResult: Sendable, Hashable {
+public struct ArmComparison: Sendable, Hashable {
     /// treatment.mean − control.mean (0 when an arm is empty).
     public var difference: Double
     /// Interval lower bound (−∞ for `less`).
@@ -25,24 +25,24 @@ public struct ComparisonResult: Sendable, Hashable {
     }
 
     /// The "no evidence" result: p-value 1 and the whole real line.
-    static func noEvidence(difference: Double, alpha: Double) -> ComparisonResult {
-        ComparisonResult(difference: difference.isFinite ? difference : 0, lower: -.infinity, upper: .infinity,
+    static func noEvidence(difference: Double, alpha: Double) -> ArmComparison {
+        ArmComparison(difference: difference.isFinite ? difference : 0, lower: -.infinity, upper: .infinity,
                          pValue: 1, alpha: alpha)
     }
 
     /// The interval for `alternative` around `difference` with half-width `halfWidth`.
     static func interval(difference: Double, halfWidth: Double, pValue: Double, alpha: Double,
-                         alternative: Alternative) -> ComparisonResult {
+                         alternative: Alternative) -> ArmComparison {
         let p = pValue.isNaN ? 1 : min(max(pValue, 0), 1)
         switch alternative {
         case .twoSided:
-            return ComparisonResult(difference: difference, lower: difference - halfWidth,
+            return ArmComparison(difference: difference, lower: difference - halfWidth,
                                     upper: difference + halfWidth, pValue: p, alpha: alpha)
         case .greater:
-            return ComparisonResult(difference: difference, lower: difference - halfWidth, upper: .infinity,
+            return ArmComparison(difference: difference, lower: difference - halfWidth, upper: .infinity,
                                     pValue: p, alpha: alpha)
         case .less:
-            return ComparisonResult(difference: difference, lower: -.infinity, upper: difference + halfWidth,
+            return ArmComparison(difference: difference, lower: -.infinity, upper: difference + halfWidth,
                                     pValue: p, alpha: alpha)
         }
     }
