@@ -18,6 +18,7 @@ struct Vigil: AsyncParsableCommand {
             ProfileCommand.self,
             ESCommand.self,
             SimulateCommand.self,
+            RolloutCommand.self,
             // Subcommands are registered here, one line each.
         ]
     )
