@@ -74,7 +74,7 @@ struct ConfigurationLoaderTests {
          "auth.tokens[1].sha256: the same token digest as auth.tokens[0]"),
         ("server:\n  tls: { cert_file: c.pem }\n", "server.tls.key_file: is required"),
         ("server:\n  tls: { cert_file: c.pem, key_file: k.pem, reload_interval: 0s }\n", "server.tls.reload_interval: must be between 1s and 1d"),
-        ("server:\n  tls: { cert: c.pem }\n", "server.tls.cert: unknown key \"cert\"; did you mean \"cert_file\"?"),
+        ("server:\n  tls: { cert_file: c.pem, key_fil: k.pem }\n", "server.tls.key_fil: unknown key \"key_fil\"; did you mean \"key_file\"?"),
         ("server:\n  allow_insecure_tokens: maybe\n", "server.allow_insecure_tokens: expected true or false"),
         ("models:\n  - { name: m, detectors: [adwn] }\n", "models[0].detectors[0]: unknown detector \"adwn\"; detectors are adwin"),
         ("redact:\n  builtin: [emial]\n", "redact.builtin[0]: unknown rule \"emial\"; rules are email"),

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Hummingbird
 import Logging
@@ -140,7 +143,7 @@ struct TLSServerTests {
             #expect(try await Self.curl(port, ["--cacert", certs.path("first.pem")]).status == 0)
             for ext in ["pem", "key"] {
                 try fm.copyItem(atPath: certs.path("second.\(ext)"), toPath: certs.path("next.\(ext)"))
-                _ = try fm.replaceItemAt(URL(fileURLWithPath: certs.path("served.\(ext)")), withItemAt: URL(fileURLWithPath: certs.path("next.\(ext)")))
+                #expect(rename(certs.path("next.\(ext)"), certs.path("served.\(ext)")) == 0)
             }
             #expect(reloader.check() == .reloaded)
             #expect(try await Self.curl(port, ["--cacert", certs.path("second.pem")]).status == 0)
