@@ -159,4 +159,18 @@ struct ConfigurationLoaderTests {
         let config = try ConfigurationLoader.load(path: path)
         #expect(config.server.tls?.certificateFile == dir.appendingPathComponent("cert.pem").path)
     }
+
+    /// `--listen` overrides the file's address after it was checked, so the agent checks the rule again;
+    /// it refuses before starting anything (no storage opened, no logging set up).
+    @Test func listenOverrideBeyondLoopbackWithTokensIsRefused() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-listen-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("vigil.yaml").path
+        try Self.token.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try ConfigurationLoader.load(path: path).server.host == "127.0.0.1")
+        let status = await Agent.main(AgentOptions(configPath: path, listen: "0.0.0.0:0", dataDir: dir.appendingPathComponent("data").path,
+                                                   logLevel: nil, stdin: false))
+        #expect(status == 1)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("data").path), "the agent started before refusing")
+    }
 }
