@@ -142,12 +142,11 @@ struct ConfigurationLoaderTests {
         }
     }
 
-    @Test func tlsFilesAreResolvedAgainstTheConfigFolderAndMustBeReadable() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-cfg-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("vigil.yaml").path
-        try "server:\n  tls: { cert_file: cert.pem, key_file: /nonexistent/key.pem }\n".write(toFile: path, atomically: true, encoding: .utf8)
-        try "x".write(toFile: dir.appendingPathComponent("cert.pem").path, atomically: true, encoding: .utf8)
+    @Test func tlsFilesAreResolvedAgainstTheConfigFolderAndMustBeUsable() async throws {
+        let certs = try TLSServerTests.Certificates()
+        let path = certs.path("vigil.yaml")
+        try "server:\n  tls: { cert_file: server.pem, key_file: /nonexistent/key.pem }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "x".write(toFile: certs.path("server.pem"), atomically: true, encoding: .utf8)
         do {
             _ = try ConfigurationLoader.load(path: path)
             Issue.record("expected an unreadable key file to be reported")
@@ -155,9 +154,19 @@ struct ConfigurationLoaderTests {
             #expect(error.issues.map(\.path) == ["server.tls.key_file"])
             #expect(error.description.contains("cannot read /nonexistent/key.pem"))
         }
-        try "server:\n  tls: { cert_file: cert.pem, key_file: cert.pem }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "server:\n  tls: { cert_file: server.pem, key_file: server.pem }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try ConfigurationLoader.load(path: path)
+            Issue.record("expected a file that is no PEM certificate to be reported")
+        } catch {
+            #expect(error.issues.map(\.path) == ["server.tls.cert_file"])
+            #expect(error.description.contains("server.pem: cannot read a PEM certificate chain"))
+        }
+        try await certs.selfSigned("server")
+        try "server:\n  tls: { cert_file: server.pem, key_file: server.key }\n".write(toFile: path, atomically: true, encoding: .utf8)
         let config = try ConfigurationLoader.load(path: path)
-        #expect(config.server.tls?.certificateFile == dir.appendingPathComponent("cert.pem").path)
+        #expect(config.server.tls?.certificateFile == certs.path("server.pem"))
+        #expect(config.server.tls?.privateKeyFile == certs.path("server.key"))
     }
 
     /// `--listen` overrides the file's address after it was checked, so the agent checks the rule again;

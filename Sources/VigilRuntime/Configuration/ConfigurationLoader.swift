@@ -108,12 +108,23 @@ public enum ConfigurationLoader {
         return out
     }
 
-    /// `vigil config check` reports unreadable TLS files before the agent would fail on them.
+    /// `vigil config check` reports unreadable or unusable TLS files before the agent would fail on them.
     static func checkTLSFiles(_ tls: ServerTLSConfiguration, file: String) throws(ConfigurationError) {
         var issues: [ConfigurationIssue] = []
         for (key, path) in [("cert_file", tls.certificateFile), ("key_file", tls.privateKeyFile)] + (tls.clientCAFile.map { [("client_ca_file", $0)] } ?? [])
         where !FileManager.default.isReadableFile(atPath: path) {
             issues.append(ConfigurationIssue(file: file, line: 0, column: 0, path: "server.tls.\(key)", message: "cannot read \(path)"))
+        }
+        if issues.isEmpty {
+            // Built once here as the agent will, so a bad PEM file or a key that does not fit fails the check too.
+            do {
+                _ = try TLSCertificateStore(configuration: tls)
+            } catch let error as TLSCertificateStore.LoadError {
+                let key = error.file == tls.certificateFile ? "cert_file" : error.file == tls.privateKeyFile ? "key_file" : "client_ca_file"
+                issues.append(ConfigurationIssue(file: file, line: 0, column: 0, path: "server.tls.\(key)", message: error.description))
+            } catch {
+                issues.append(ConfigurationIssue(file: file, line: 0, column: 0, path: "server.tls", message: "\(error)"))
+            }
         }
         if !issues.isEmpty { throw ConfigurationError(issues: issues) }
     }
