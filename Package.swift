@@ -18,6 +18,8 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    // TLS for the agent's HTTP server. HummingbirdTesting already pulls it in for the tests.
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
 ]
 
 var targets: [Target] = [
@@ -50,7 +52,11 @@ var targets: [Target] = [
         name: "VigilServer",
         dependencies: ["VigilCore", "VigilStorage", "VigilGzip",
                        .product(name: "Hummingbird", package: "hummingbird"),
+                       .product(name: "HummingbirdCore", package: "hummingbird"),
                        .product(name: "HTTPTypes", package: "swift-http-types"),
+                       .product(name: "NIOCore", package: "swift-nio"),
+                       .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                        .product(name: "Logging", package: "swift-log")],
         swiftSettings: strict),
     .target(
@@ -89,6 +95,8 @@ var targets: [Target] = [
         name: "VigilServerTests",
         dependencies: ["VigilServer", "VigilRuntime",
                        .product(name: "HummingbirdTesting", package: "hummingbird"),
+                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                       .product(name: "Logging", package: "swift-log"),
                        .product(name: "HTTPTypes", package: "swift-http-types")],
         swiftSettings: strict),
     .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport"], swiftSettings: strict),

@@ -39,6 +39,11 @@ public enum Agent {
                 return 1
             }
             config.server.host = host; config.server.port = port
+            // The file was checked with its own listen address; the override must pass the same rule.
+            if let problem = config.server.insecureTokenProblem(tokensConfigured: config.auth.isEnabled) {
+                FileHandle.standardError.write(Data("--listen: \(problem)\n".utf8))
+                return 1
+            }
         }
         if let dataDir = options.dataDir { config.storage.dataDir = dataDir }
         if let level = options.logLevel {
@@ -127,14 +132,26 @@ public enum Agent {
         let listenHost = config.server.host
         let server = VigilHTTPServer(.init(
             registry: registry, readiness: readiness,
-            authenticator: Authenticator(tokens: config.auth.tokens.map(\.authenticatorToken)),
+            authenticator: Authenticator(tokens: config.auth.tokens),
             ingestor: ingestor, logSearch: logSearch,
             maxBodyBytes: Int(config.server.maxBodyBytes),
             makeRequestID: { UUID().uuidString.lowercased() },
             monotonicSeconds: { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }))
-        let app = server.makeApplication(host: config.server.host, port: config.server.port, logger: logger) { port in
+        var tlsStore: TLSCertificateStore?
+        if let tls = config.server.tls {
+            let store = try TLSCertificateStore(configuration: tls)
+            services.append(.init(service: TLSCertificateReloader(store: store, registry: registry, logger: logger)))
+            tlsStore = store
+        }
+        if config.auth.isEnabled, !config.server.isLoopback, config.server.tls == nil {
+            // Only reachable with server.allow_insecure_tokens: true (the configuration refuses it otherwise).
+            logger.warning("auth tokens are accepted over plain HTTP beyond loopback; anyone on the network path can read them",
+                           metadata: ["listen": "\(config.server.host):\(config.server.port)", "setting": "server.allow_insecure_tokens"])
+        }
+        let scheme = tlsStore == nil ? "http" : "https"
+        let app = server.makeApplication(host: config.server.host, port: config.server.port, tls: tlsStore, logger: logger) { port in
             readiness.markReady("server")
-            logger.info("server started", metadata: ["listen": "\(listenHost):\(port)", "metrics": "http://\(listenHost):\(port)/metrics"])
+            logger.info("server started", metadata: ["listen": "\(listenHost):\(port)", "metrics": "\(scheme)://\(listenHost):\(port)/metrics"])
         }
         // The server is last: it stops first on shutdown, so no request is accepted that cannot be stored.
         services.append(.init(service: app))
@@ -159,15 +176,3 @@ extension Agent {
     }
 }
 
-extension TokenSettings {
-    var authenticatorToken: Authenticator.Token {
-        var digest: [UInt8] = []
-        var chars = Array(sha256Hex.utf8)
-        if chars.count % 2 == 1 { chars.insert(UInt8(ascii: "0"), at: 0) }
-        for i in stride(from: 0, to: chars.count, by: 2) {
-            digest.append(UInt8(String(decoding: chars[i...i + 1], as: UTF8.self), radix: 16) ?? 0)
-        }
-        return Authenticator.Token(name: name, sha256: digest,
-                                   roles: Set(roles.compactMap { Authenticator.Role(rawValue: $0.rawValue) }))
-    }
-}

@@ -1,5 +1,6 @@
 import VigilCore
 import VigilElasticsearch
+import VigilServer
 
 /// The agent's whole configuration. Every field has a default, so `vigil agent` runs without a file.
 /// The YAML shape and every option are documented in `docs/configuration.md`.
@@ -33,7 +34,28 @@ public struct ServerSettings: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 9750
     public var maxBodyBytes: Int64 = 10 * 1024 * 1024
+    /// `server.tls`: serve HTTPS with these files. nil: plain HTTP.
+    public var tls: ServerTLSConfiguration?
+    /// `server.allow_insecure_tokens`: start even when tokens would cross the network in clear text
+    /// (listening beyond loopback with tokens but without TLS); the agent then warns at start.
+    public var allowInsecureTokens = false
     public init() {}
+
+    /// True for 127.0.0.0/8, `::1` and `localhost`: addresses no other machine can reach.
+    public var isLoopback: Bool {
+        let h = host.lowercased()
+        if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
+        let octets = h.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// Why this server must not start with tokens configured, or nil when it may: bearer tokens sent in
+    /// clear text to an address beyond loopback can be read off the network.
+    public func insecureTokenProblem(tokensConfigured: Bool) -> String? {
+        guard tokensConfigured, !isLoopback, tls == nil, !allowInsecureTokens else { return nil }
+        return "listening on \(host) (beyond loopback) with auth tokens but without TLS would send the tokens in clear text; "
+            + "configure server.tls (cert_file, key_file) or set server.allow_insecure_tokens: true"
+    }
 
     /// Parses `HOST:PORT`, `[IPv6]:PORT` or `:PORT`.
     public static func parseListen(_ text: String) -> (host: String, port: Int)? {
@@ -65,20 +87,15 @@ public struct LogSettings: Sendable, Equatable {
     public init() {}
 }
 
-public enum Role: String, Sendable, CaseIterable, Codable { case viewer, ingest, release_manager = "release-manager" }
-
-/// A bearer token: only its SHA-256 is stored; the token itself never is.
-public struct TokenSettings: Sendable, Equatable {
-    public var name: String
-    public var sha256Hex: String
-    public var roles: Set<Role>
-}
+/// A bearer token: its name, roles and SHA-256 (hex-decoded once, when the configuration is loaded);
+/// the token itself is never stored.
+public typealias TokenSettings = Authenticator.Token
 
 public struct AuthSettings: Sendable, Equatable {
     public var tokens: [TokenSettings] = []
     public init() {}
     /// With no tokens configured the API is open (on loopback by default); with any, every
-    /// ingest and control call needs one.
+    /// ingest, search and control call needs one.
     public var isEnabled: Bool { !tokens.isEmpty }
 }
 

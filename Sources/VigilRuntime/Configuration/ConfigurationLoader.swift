@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilServer
 import Yams
 
 /// Reads and validates the agent's YAML configuration.
@@ -21,6 +22,10 @@ public enum ConfigurationLoader {
         }
         var config = try parse(yaml: text, file: path)
         config.baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if let tls = config.server.tls {
+            config.server.tls = resolveTLSFiles(tls, relativeTo: config.baseDirectory)
+            try checkTLSFiles(config.server.tls!, file: path)
+        }
         return config
     }
 
@@ -48,6 +53,10 @@ public enum ConfigurationLoader {
             readActions(top, into: &config.actions)
         }
         if reader.issues.isEmpty { validatePipeline(config.pipeline, root: root, reader: reader) }
+        if reader.issues.isEmpty, let problem = config.server.insecureTokenProblem(tokensConfigured: config.auth.isEnabled) {
+            let listen = root?.mapping?["server"]?.mapping?["listen"]
+            reader.report(listen ?? root?.mapping?["auth"], listen == nil ? "auth.tokens" : "server.listen", problem)
+        }
         if !reader.issues.isEmpty { throw ConfigurationError(issues: reader.issues) }
         return config
     }
@@ -62,7 +71,7 @@ public enum ConfigurationLoader {
     }
 
     static func readServer(_ top: ObjectReader, into server: inout ServerSettings) {
-        top.object("server", keys: ["listen", "max_body_bytes"]) { s in
+        top.object("server", keys: ["listen", "max_body_bytes", "tls", "allow_insecure_tokens"]) { s in
             if let listen = s.string("listen") {
                 if let (host, port) = ServerSettings.parseListen(listen) {
                     server.host = host; server.port = port
@@ -71,7 +80,55 @@ public enum ConfigurationLoader {
                 }
             }
             if let v = s.bytes("max_body_bytes", range: 1_024...(1 << 30)) { server.maxBodyBytes = v }
+            if let v = s.bool("allow_insecure_tokens") { server.allowInsecureTokens = v }
+            if s.child("tls") != nil { server.tls = readServerTLS(s) }
         }
+    }
+
+    static func readServerTLS(_ server: ObjectReader) -> ServerTLSConfiguration? {
+        var result: ServerTLSConfiguration?
+        server.object("tls", keys: ["cert_file", "key_file", "client_ca_file", "reload_interval"]) { t in
+            let cert = t.string("cert_file"), key = t.string("key_file")
+            if cert == nil, t.child("cert_file") == nil { t.report("cert_file", "is required: the PEM certificate chain to serve") }
+            if key == nil, t.child("key_file") == nil { t.report("key_file", "is required: the PEM private key of the certificate") }
+            guard let cert, let key else { return }
+            var tls = ServerTLSConfiguration(certificateFile: cert, privateKeyFile: key, clientCAFile: t.string("client_ca_file"))
+            if let v = t.duration("reload_interval", range: 1...86_400) { tls.reloadIntervalSeconds = v }
+            result = tls
+        }
+        return result
+    }
+
+    /// Relative TLS paths are relative to the configuration file's folder, as model profiles are.
+    static func resolveTLSFiles(_ tls: ServerTLSConfiguration, relativeTo base: String?) -> ServerTLSConfiguration {
+        guard let base else { return tls }
+        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).path }
+        var out = tls
+        out.certificateFile = resolve(tls.certificateFile)
+        out.privateKeyFile = resolve(tls.privateKeyFile)
+        out.clientCAFile = tls.clientCAFile.map(resolve)
+        return out
+    }
+
+    /// `vigil config check` reports unreadable or unusable TLS files before the agent would fail on them.
+    static func checkTLSFiles(_ tls: ServerTLSConfiguration, file: String) throws(ConfigurationError) {
+        var issues: [ConfigurationIssue] = []
+        for (key, path) in [("cert_file", tls.certificateFile), ("key_file", tls.privateKeyFile)] + (tls.clientCAFile.map { [("client_ca_file", $0)] } ?? [])
+        where !FileManager.default.isReadableFile(atPath: path) {
+            issues.append(ConfigurationIssue(file: file, line: 0, column: 0, path: "server.tls.\(key)", message: "cannot read \(path)"))
+        }
+        if issues.isEmpty {
+            // Built once here as the agent will, so a bad PEM file or a key that does not fit fails the check too.
+            do {
+                _ = try TLSCertificateStore(configuration: tls)
+            } catch let error as TLSCertificateStore.LoadError {
+                let key = error.file == tls.certificateFile ? "cert_file" : error.file == tls.privateKeyFile ? "key_file" : "client_ca_file"
+                issues.append(ConfigurationIssue(file: file, line: 0, column: 0, path: "server.tls.\(key)", message: error.description))
+            } catch {
+                issues.append(ConfigurationIssue(file: file, line: 0, column: 0, path: "server.tls", message: "\(error)"))
+            }
+        }
+        if !issues.isEmpty { throw ConfigurationError(issues: issues) }
     }
 
     static func readStorage(_ top: ObjectReader, into storage: inout StorageSettings) {
@@ -96,35 +153,69 @@ public enum ConfigurationLoader {
 
     static func readAuth(_ top: ObjectReader, into auth: inout AuthSettings) {
         top.object("auth", keys: ["tokens"]) { a in
+            var names: [String: String] = [:]     // name -> path of its first use
+            var digests: [[UInt8]: String] = [:]  // digest -> path of its first use
             a.list("tokens") { node, path in
                 a.reader.object(node, path, keys: ["name", "sha256", "roles"]) { t in
                     let name = t.string("name")
                     if name == nil, t.child("name") == nil { t.reader.report(node, t.path("name"), "is required") }
-                    var hash = t.string("sha256")
-                    if let h = hash, !(h.count == 64 && h.allSatisfy(\.isHexDigit)) {
-                        t.report("sha256", "expected 64 hexadecimal digits (the SHA-256 of the token, e.g. from `printf %s TOKEN | sha256sum`)")
-                        hash = nil
-                    } else if hash == nil, t.child("sha256") == nil {
+                    // Decoded here, once: requests compare bytes, never hex.
+                    var digest: [UInt8]?
+                    if let hex = t.string("sha256") {
+                        digest = Self.decodeSHA256(hex)
+                        if digest == nil {
+                            t.report("sha256", "expected 64 hexadecimal digits (the SHA-256 of the token, e.g. from `printf %s TOKEN | sha256sum`)")
+                        }
+                    } else if t.child("sha256") == nil {
                         t.reader.report(node, t.path("sha256"), "is required")
                     }
                     var roles = Set<Role>()
                     if let list = t.stringList("roles") {
                         for (i, r) in list.enumerated() {
                             if let role = Role(rawValue: r) { roles.insert(role) } else {
-                                var message = "unknown role \"\(r)\"; roles are viewer, ingest, release-manager"
+                                var message = "unknown role \"\(r)\"; roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))"
                                 if let guess = ConfigReader.suggestion(for: r, among: Role.allCases.map(\.rawValue)) { message += "; did you mean \"\(guess)\"?" }
                                 t.reader.report(t.child("roles")?.sequence?[i] ?? node, "\(t.path("roles"))[\(i)]", message)
                             }
                         }
+                        if list.isEmpty { t.report("roles", "a token needs at least one role") }
                     } else if t.child("roles") == nil {
                         t.reader.report(node, t.path("roles"), "is required")
                     }
-                    if let name, let hash {
-                        auth.tokens.append(TokenSettings(name: name, sha256Hex: hash.lowercased(), roles: roles))
+                    // A repeated name makes the audit log ambiguous; a repeated digest makes the roles depend on order.
+                    if let name {
+                        if let first = names[name] { t.report("name", "the name \"\(name)\" is already used by \(first)") } else { names[name] = path }
+                    }
+                    if let digest {
+                        if let first = digests[digest] { t.report("sha256", "the same token digest as \(first)") } else { digests[digest] = path }
+                    }
+                    if let name, let digest {
+                        auth.tokens.append(TokenSettings(name: name, sha256: digest, roles: roles))
                     }
                 }
             }
         }
+    }
+
+    /// The 32 bytes of a 64-digit hexadecimal SHA-256, or nil.
+    static func decodeSHA256(_ hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count == 64 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for i in stride(from: 0, to: 64, by: 2) {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+        }
+        return out
     }
 
     static func readSources(_ top: ObjectReader) -> [SourceSettings] {
