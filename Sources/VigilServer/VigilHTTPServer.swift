@@ -13,6 +13,9 @@ import VigilCore
 /// | ``HealthRoutes`` | `GET /healthz`, `GET /readyz` | open |
 /// | ``IngestRoutes`` | `POST /v1/logs`, `/v1/predictions`, `/v1/labels` | `ingest` |
 /// | ``SearchRoutes`` | `GET /v1/logs/search` | `viewer` |
+/// | ``RolloutReadRoutes`` | `GET /v1/rollouts`, `/v1/rollouts/{model}`, `/v1/rollouts/{model}/verdict`, `/v1/audit`, `/v1/assign` | `viewer` |
+/// | ``RolloutActionRoutes`` | `POST /v1/rollouts/{model}/{action}` | `release-manager` |
+/// | ``FlaggerRoutes`` | `POST /v1/flagger/confirm-promotion`, `/v1/flagger/rollback` | open; `metadata.token` checked in the handler |
 ///
 /// Each group's routes sit behind a ``RequireRole`` middleware for its access rule, which does nothing
 /// but pass through while no tokens are configured. ``routes`` lists what was registered.
@@ -32,13 +35,17 @@ public struct VigilHTTPServer: Sendable {
         public var makeRequestID: @Sendable () -> String
         /// Monotonic seconds, for the render-duration gauge.
         public var monotonicSeconds: @Sendable () -> Double
+        /// nil when no rollouts are configured: the control API answers 404 saying so.
+        public var rollouts: (any RolloutControlling)?
 
         public init(registry: MetricRegistry, readiness: Readiness, authenticator: Authenticator,
                     ingestor: (any EventIngestor)?, logSearch: (any LogSearching)?, maxBodyBytes: Int,
-                    makeRequestID: @escaping @Sendable () -> String, monotonicSeconds: @escaping @Sendable () -> Double) {
+                    makeRequestID: @escaping @Sendable () -> String, monotonicSeconds: @escaping @Sendable () -> Double,
+                    rollouts: (any RolloutControlling)? = nil) {
             self.registry = registry; self.readiness = readiness; self.authenticator = authenticator
             self.ingestor = ingestor; self.logSearch = logSearch; self.maxBodyBytes = maxBodyBytes
             self.makeRequestID = makeRequestID; self.monotonicSeconds = monotonicSeconds
+            self.rollouts = rollouts
         }
     }
 
@@ -64,6 +71,9 @@ public struct VigilHTTPServer: Sendable {
             IngestRoutes(ingestor: deps.ingestor, maxBodyBytes: deps.maxBodyBytes, makeRequestID: deps.makeRequestID,
                          outcome: ingestRequests),
             SearchRoutes(logSearch: deps.logSearch),
+            RolloutReadRoutes(rollouts: deps.rollouts),
+            RolloutActionRoutes(rollouts: deps.rollouts, maxBodyBytes: deps.maxBodyBytes),
+            FlaggerRoutes(rollouts: deps.rollouts, authenticator: deps.authenticator),
         ]
     }
 

@@ -97,6 +97,9 @@ public actor RolloutController {
 
     public func status(model: String) -> Status? { machines[model].map(Self.status) }
 
+    /// The standing Argo Rollouts and Flagger test.
+    public func verdict(model: String) -> RolloutVerdict? { machines[model].map(RolloutVerdict.init) }
+
     public func audit(model: String?, limit: Int) async throws -> [RolloutAuditRecord] {
         try await store.audit(model: model, limit: limit)
     }
