@@ -21,8 +21,10 @@ struct RouteAuthorisationTests {
         var body: String?
         /// The status of the request above when it is let through.
         var allowed: HTTPResponse.Status
+        /// The route template when `path` fills in parameters (`/v1/rollouts/:model`).
+        var template: String? = nil
         var testDescription: String { "\(method.rawValue) \(path)" }
-        var key: String { "\(method.rawValue) \(path)" }
+        var key: String { "\(method.rawValue) \(template ?? path)" }
     }
 
     static let table: [Entry] = [
@@ -34,6 +36,23 @@ struct RouteAuthorisationTests {
               body: "{\"model\":\"m\",\"request_id\":\"r1\",\"prediction\":1}\n", allowed: .accepted),
         Entry(method: .post, path: "/v1/labels", access: .role(.ingest), body: "{\"model\":\"m\",\"request_id\":\"r1\",\"label\":1}\n", allowed: .accepted),
         Entry(method: .get, path: "/v1/logs/search?q=anything", access: .role(.viewer), allowed: .ok),
+        Entry(method: .get, path: "/v1/rollouts", access: .role(.viewer), allowed: .ok),
+        Entry(method: .get, path: "/v1/rollouts/fraud", access: .role(.viewer), allowed: .ok, template: "/v1/rollouts/:model"),
+        Entry(method: .get, path: "/v1/rollouts/fraud/verdict", access: .role(.viewer), allowed: .ok,
+              template: "/v1/rollouts/:model/verdict"),
+        Entry(method: .get, path: "/v1/audit?model=fraud&limit=5", access: .role(.viewer), allowed: .ok),
+        Entry(method: .get, path: "/v1/assign?model=fraud&unit=user-1", access: .role(.viewer), allowed: .ok),
+        // Starting is `changed` the first time and `unchanged` after: 200 both times.
+        Entry(method: .post, path: "/v1/rollouts/fraud/start", access: .role(.releaseManager), body: #"{"reason":"ship v4"}"#,
+              allowed: .ok, template: "/v1/rollouts/:model/:action"),
+        // Flagger sends no headers: the route is open and checks metadata.token itself (see FlaggerWebhookTests).
+        // A pending rollout is not promotable and needs no rollback: 403 to both.
+        Entry(method: .post, path: "/v1/flagger/confirm-promotion",
+              access: .open, body: #"{"name":"fraud","namespace":"ml","phase":"Progressing","metadata":{"token":"s3cret-viewer"}}"#,
+              allowed: .forbidden),
+        Entry(method: .post, path: "/v1/flagger/rollback",
+              access: .open, body: #"{"name":"fraud","namespace":"ml","phase":"Progressing","metadata":{"token":"s3cret-viewer"}}"#,
+              allowed: .forbidden),
     ]
 
     /// What a request carries in `Authorization`.
@@ -84,9 +103,14 @@ struct RouteAuthorisationTests {
             let pipeline = try EventPipeline(configuration: PipelineConfiguration(), registry: registry)
             let ingestor = RuntimeIngestor(pipeline: pipeline, spool: spool, io: BlockingIO(label: "test"), now: { 1_700_000_000_000 }, onAccepted: { _ in })
             let search = LocalLogSearch(store: try LogStore(dataDirectory: directory.path), io: BlockingIO(label: "test.search"), now: { 1_700_000_000_000 })
+            let controller = RolloutController(
+                definitions: [try RolloutDefinition(model: "fraud", champion: "v3", challenger: "v4")],
+                store: SQLiteRolloutStore(database: database), evidence: LocalRolloutEvidence(), registry: registry,
+                now: { 1_700_000_000_000 })
             server = VigilHTTPServer(.init(registry: registry, readiness: Readiness(), authenticator: Authenticator(tokens: tokens),
                                            ingestor: ingestor, logSearch: search, maxBodyBytes: 1 << 20,
-                                           makeRequestID: { "fixed-request" }, monotonicSeconds: { 0 }))
+                                           makeRequestID: { "fixed-request" }, monotonicSeconds: { 0 },
+                                           rollouts: RolloutAPI(controller: controller)))
         }
 
         func send(_ entry: Entry, authorization: String?) async throws -> TestResponse {
@@ -103,7 +127,7 @@ struct RouteAuthorisationTests {
     @Test func everyRegisteredRouteHasAnEntry() throws {
         let routes = try Fixture(tokens: Self.tokens).server.routes
         let registered = Dictionary(uniqueKeysWithValues: routes.map { ("\($0.method) \($0.path)", $0.access) })
-        let expected = Dictionary(uniqueKeysWithValues: Self.table.map { ($0.key.split(separator: "?")[0].description, $0.access) })
+        let expected = Dictionary(Self.table.map { ($0.key.split(separator: "?")[0].description, $0.access) }, uniquingKeysWith: { a, _ in a })
         #expect(Set(registered.keys) == Set(expected.keys), "a route without an entry in RouteAuthorisationTests.table, or an entry without a route")
         for (route, access) in registered {
             #expect(expected[route] == access, "\(route): registered as \(access), the table says \(expected[route].map(String.init(describing:)) ?? "nothing")")
