@@ -4,6 +4,7 @@ import ServiceLifecycle
 import Synchronization
 import VigilCore
 import VigilElasticsearch
+import VigilServer
 import VigilStorage
 
 /// Options of `vigil ship`.
@@ -147,7 +148,7 @@ public enum Ship {
         let pendingBefore = try await storage.io.run { try spool.stats().events }
         let run = ShipRun(sink: sink, shipper: shipper, sources: sources, storage: storage, timeout: timeout, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: run)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+            services: [.init(service: run, successTerminationBehavior: .gracefullyShutdownGroup)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         try await group.run()
         let result = run.result
         let pending = (try? await storage.io.run { try spool.stats().events }) ?? -1

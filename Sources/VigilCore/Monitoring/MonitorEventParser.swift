@@ -25,6 +25,8 @@
 /// ```
 public struct MonitorEventParser: Sendable {
     private var scanner: JSONScanner
+    /// Longer events are rejected as `too_large` (the pipeline's `max_line_bytes`).
+    public let maxBytes: Int
     /// Members of a nested object (`features`, ...), reused from event to event.
     private var members: [JSONObjectScanner.Member] = []
 
@@ -35,8 +37,11 @@ public struct MonitorEventParser: Sendable {
         case model, modelVersion, variant, requestID, prediction, score, probabilities, features, segment, latency, status, label
     }
 
-    /// - Parameter maxDepth: nesting deeper than this is rejected as `too_deep` (the pipeline's `max_depth`).
-    public init(maxDepth: Int = 64) {
+    /// - Parameters:
+    ///   - maxDepth: nesting deeper than this is rejected as `too_deep` (the pipeline's `max_depth`).
+    ///   - maxBytes: longer events are rejected as `too_large` (the pipeline's `max_line_bytes`).
+    public init(maxDepth: Int = 64, maxBytes: Int = 1 << 20) {
+        self.maxBytes = maxBytes
         scanner = JSONScanner(keys: JSONKeyTable(slots: Self.slotNames), maxDepth: maxDepth, collectStrings: false)
     }
 
@@ -47,7 +52,7 @@ public struct MonitorEventParser: Sendable {
 
     /// Parses a prediction event; `timestampMillis` becomes its time.
     public mutating func parsePrediction(_ bytes: UnsafeRawBufferPointer, timestampMillis: Int64) -> Result<PredictionEvent, MonitorEventRejection> {
-        if let error = scanner.scan(bytes) { return .failure(Self.lineRejection(error)) }
+        if let rejection = scan(bytes) { return .failure(rejection) }
         let b = UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bytes.count)
         do throws(MonitorEventRejection) {
             return .success(try prediction(b, timestampMillis: timestampMillis))
@@ -63,7 +68,7 @@ public struct MonitorEventParser: Sendable {
 
     /// Parses a label event; `timestampMillis` becomes its time.
     public mutating func parseLabel(_ bytes: UnsafeRawBufferPointer, timestampMillis: Int64) -> Result<LabelEvent, MonitorEventRejection> {
-        if let error = scanner.scan(bytes) { return .failure(Self.lineRejection(error)) }
+        if let rejection = scan(bytes) { return .failure(rejection) }
         let b = UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bytes.count)
         let slots = scanner.slots
         do throws(MonitorEventRejection) {
@@ -78,6 +83,16 @@ public struct MonitorEventParser: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The one pass over the bytes; nil when they are one JSON object within the limits.
+    private mutating func scan(_ bytes: UnsafeRawBufferPointer) -> MonitorEventRejection? {
+        guard bytes.count <= maxBytes else {
+            // The pipeline's message for the same reason.
+            return MonitorEventRejection(reason: .tooLarge, field: nil,
+                                         message: "line of \(bytes.count) bytes is longer than max_line_bytes (\(maxBytes))")
+        }
+        return scanner.scan(bytes).map(Self.lineRejection)
     }
 
     // MARK: - Prediction

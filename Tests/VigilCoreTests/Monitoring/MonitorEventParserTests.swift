@@ -113,6 +113,8 @@ import VigilCore
         Invalid(.prediction, #"{"model":"m","#, .invalidJSON, nil, "invalid JSON at byte 13: unexpected end of line, expected '\"' starting an object key"),
         Invalid(.label, #"["model"]"#, .notAnObject, nil, "the line is valid JSON but not an object (an array)"),
         Invalid(.prediction, #"{"model":"m","features":{"a":{"b":{"c":1}}}}"#, .tooDeep, nil, "nesting too deep at byte 34: more than 3 nested objects/arrays"),
+        Invalid(.prediction, #"{"model":"m","features":{"text":"\#(String(repeating: "x", count: 100))"}}"#, .tooLarge, nil,
+                "line of 136 bytes is longer than max_line_bytes (100)"),
         Invalid(.label, bytes: Array(#"{"model":"m""#.utf8) + [0], .nulByte, nil, "NUL byte at byte 12: NUL byte where ',' or '}' was expected"),
         // Required fields.
         Invalid(.prediction, #"{"score":0.5}"#, .missingField, "model", #"missing field "model""#),
@@ -150,7 +152,7 @@ import VigilCore
 
     @Test(arguments: invalid)
     func rejection(_ c: Invalid) {
-        var parser = MonitorEventParser(maxDepth: 3)
+        var parser = MonitorEventParser(maxDepth: 3, maxBytes: 100)
         let rejection: MonitorEventRejection?
         switch c.kind {
         case .prediction:
