@@ -39,6 +39,7 @@ for i in 0..<count {
 }
 let bytes = predictions.reduce(0) { $0 + $1.count }
 print("events: \(count) predictions (\(bytes / count) bytes each), \(labels.count) labels; \(rounds) rounds, medians")
+fflush(nil)
 
 // MARK: - The parsing ModelMonitorService did before (Foundation), unchanged
 
@@ -99,13 +100,13 @@ enum Mode: String, CaseIterable { case core, foundation }
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
 func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// Parse only: predictions per CPU second.
-func parseOnly(_ mode: Mode) -> Double {
+@MainActor func parseOnly(_ mode: Mode) -> Double {
     var parser = MonitorEventParser()
     var checksum = 0
     let c0 = cpuSeconds()
@@ -123,7 +124,7 @@ func parseOnly(_ mode: Mode) -> Double {
 }
 
 /// Parse + observe (predictions, then labels for half of them): events per CPU second through the monitor.
-func throughMonitor(_ mode: Mode) -> (predictions: Double, labels: Double) {
+@MainActor func throughMonitor(_ mode: Mode) -> (predictions: Double, labels: Double) {
     var monitor = ModelMonitor(models: [ModelConfiguration(name: "fraud", window: 1000)])
     var parser = MonitorEventParser()
     var joined = 0
