@@ -10,7 +10,7 @@ struct ShipCommand: AsyncParsableCommand {
             Uses the agent's configuration and pipeline: events go through the spool to Elasticsearch \
             (sinks.elasticsearch) or the embedded log store. Without FILES it reads the configured file and stdin \
             sources. Exit status: 0 when every accepted event was acknowledged by the sink; 3 when some were not \
-            (timeout, sink refused them; they stay in the spool for the next run); 4 with --fail-on-rejected when \
+            (after --timeout or a signal they stay in the spool for the next run; those the sink refused are dead-lettered); 4 with --fail-on-rejected when \
             lines were rejected; 1 for bad arguments or configuration; 2 when it cannot start. \
             Prints a summary on stdout. See docs/ship.md.
             """)

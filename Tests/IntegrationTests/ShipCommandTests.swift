@@ -147,6 +147,32 @@ struct ShipCommandTests {
         #expect(es.stats().documents == 300)
     }
 
+    @Test func sigtermEndsTheRunWithTheSummary() async throws {
+        let dir = try Harness.tempDirectory("vigil-ship-term")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let es = MockElasticsearch(configuration: .init(storeBodies: false))
+        let port = try await es.start()
+        defer { Task { try? await es.stop() } }
+        try await es.setFaults(MockFaults(refuseConnections: true))
+        let file = dir.appendingPathComponent("app.log")
+        try Self.writeLines(100, to: file)
+        let configURL = dir.appendingPathComponent("vigil.yaml")
+        try Self.config(esPort: port).write(to: configURL, atomically: true, encoding: .utf8)
+        let child = try ChildProcess("ship-term", path: try Harness.binary("vigil"),
+                                     arguments: ["ship", "--json", "--config", configURL.path, "--data-dir", dir.appendingPathComponent("data").path, file.path],
+                                     directory: dir)
+        defer { child.stop() }
+        try await Task.sleep(for: .seconds(1.5))
+        child.signal(SIGTERM)
+        let status = child.wait(seconds: 30)
+        #expect(status == 3, "stderr: \(child.stderr.suffix(2000))")
+        let line = child.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(line.utf8))
+        #expect(summary.outcome == "interrupted")
+        #expect(summary.read == 100)
+        #expect(summary.pending == 100)
+    }
+
     @Test func rejectedLinesAreCountedByReasonAndFailOnlyWhenAsked() async throws {
         let dir = try Harness.tempDirectory("vigil-ship-bad")
         defer { try? FileManager.default.removeItem(at: dir) }

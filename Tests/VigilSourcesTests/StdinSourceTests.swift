@@ -37,9 +37,12 @@ final class QueueExecutor: BlockingExecutor {
         let clock = ContinuousClock()
         let stoppedAfter = try await withThrowingTaskGroup(of: Duration?.self) { group in
             group.addTask { try await source.run(); return nil }
-            // The writer keeps the pipe open: the lines arrive, then the source waits for more.
-            let deadline = clock.now + .seconds(10)
-            while collector.numbers.count < 10 && clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            // The writer keeps the pipe open: the lines arrive, then the source waits for more (a second read).
+            // Generous: other suites running in parallel can keep the cooperative pool busy for seconds.
+            let deadline = clock.now + .seconds(60)
+            while (collector.numbers.count < 10 || executor.calls.load(ordering: .relaxed) < 2) && clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             let cancelled = clock.now
             group.cancelAll()
             _ = try await group.next()
@@ -48,7 +51,7 @@ final class QueueExecutor: BlockingExecutor {
         #expect(collector.numbers == Array(0..<10))
         #expect(executor.calls.load(ordering: .relaxed) >= 2)
         // Each wait for input lasts at most pollMilliseconds, so cancellation is seen soon after.
-        #expect(try #require(stoppedAfter) < .seconds(2))
+        #expect(try #require(stoppedAfter) < .seconds(5))
     }
 
     @Test func fileSourceWithStopAtEndReturnsAfterReadingEveryFileToItsEnd() async throws {
