@@ -69,7 +69,8 @@ var targets: [Target] = [
         swiftSettings: strict),
     .executableTarget(
         name: "vigil",
-        dependencies: ["VigilRuntime", "VigilGzip",
+        // Only the runtime: what the commands need from lower targets, it re-exports (CommandLineExports.swift).
+        dependencies: ["VigilRuntime",
                        .product(name: "ArgumentParser", package: "swift-argument-parser")],
         swiftSettings: strict),
 

@@ -5,7 +5,8 @@ import Synchronization
 import VigilCore
 import VigilStorage
 
-/// Drives the pure ``ModelMonitor`` in the agent: parses prediction and label events, keeps the
+/// Drives the pure ``ModelMonitor`` in the agent: parses prediction and label events (with the core's
+/// ``MonitorEventParser``: one pass over the bytes, a rejection naming the field), keeps the
 /// `vigil_model_*` metrics, and persists pending predictions so a restart keeps waiting for their labels.
 ///
 /// The lead calls ``accept(_:)`` (or ``acceptPrediction(body:timestampMillis:nowMillis:)`` /
@@ -26,9 +27,14 @@ import VigilStorage
 /// - `vigil_model_pending_labels{model}` (gauge)
 /// - `vigil_feature_drift{model,feature,method}` (gauge: the statistic of each configured drift method on the
 ///   feature's last `window` values against the profile) and `vigil_drift_detected{model,feature,method}` (0/1)
-/// - `vigil_model_events_ignored_total{reason}` (counter; unknown_model, invalid_json, missing_field)
+/// - `vigil_model_events_ignored_total{reason}` (counter; a ``MonitorRejectReason`` such as missing_field or
+///   invalid_field, or unknown_model)
 public final class ModelMonitorService: Service, Sendable {
     private let monitor: Mutex<ModelMonitor>
+    /// Separate from the monitor's lock: parsing, the larger part of an event's cost, does not hold it.
+    private let parser = Mutex(MonitorEventParser())
+    /// Reasons already logged as a warning (later events with the same reason log at debug level).
+    private let warnedReasons = Mutex<Set<MonitorRejectReason>>([])
     private let store: PendingPredictionStore?
     private let pendingWrites = Mutex<[LabelJoinStateMachine.StoreAction]>([])
     private let ttlMillis: [String: Int64]
@@ -115,33 +121,58 @@ public final class ModelMonitorService: Service, Sendable {
         logger.info("pending predictions restored", metadata: ["monitor.pending": "\(restored.count)"])
     }
 
-    /// Accepts a pipeline event of kind prediction or label (others are ignored).
+    /// Accepts a pipeline event of kind prediction or label (others are ignored). The body is read where it is
+    /// (no copy out of a source's arena).
     public func accept(_ event: Event) {
         switch event.kind {
-        case .prediction: acceptPrediction(body: event.body, timestampMillis: event.timestampMillis)
-        case .label: acceptLabel(body: event.body, timestampMillis: event.timestampMillis)
-        case .log: break
+        case .prediction:
+            event.withBody { acceptPrediction(UnsafeRawBufferPointer($0), timestampMillis: event.timestampMillis, nowMillis: nil) }
+        case .label:
+            event.withBody { acceptLabel(UnsafeRawBufferPointer($0), timestampMillis: event.timestampMillis, nowMillis: nil) }
+        case .log:
+            break
         }
     }
 
     /// Accepts one prediction event (a JSON object, DESIGN.md "Events").
     public func acceptPrediction(body: [UInt8], timestampMillis: Int64, nowMillis: Int64? = nil) {
-        guard let event = Self.parsePrediction(body, timestampMillis: timestampMillis) else {
-            ignored.labels("invalid_json").increment()
-            return
-        }
-        let update = monitor.withLock { $0.observe(prediction: event, now: nowMillis ?? now()) }
-        apply(update)
+        body.withUnsafeBytes { acceptPrediction($0, timestampMillis: timestampMillis, nowMillis: nowMillis) }
     }
 
     /// Accepts one label event (`request_id`, `model`, `label`).
     public func acceptLabel(body: [UInt8], timestampMillis: Int64, nowMillis: Int64? = nil) {
-        guard let event = Self.parseLabel(body, timestampMillis: timestampMillis) else {
-            ignored.labels("missing_field").increment()
-            return
+        body.withUnsafeBytes { acceptLabel($0, timestampMillis: timestampMillis, nowMillis: nowMillis) }
+    }
+
+    func acceptPrediction(_ bytes: UnsafeRawBufferPointer, timestampMillis: Int64, nowMillis: Int64?) {
+        switch parser.withLock({ $0.parsePrediction(bytes, timestampMillis: timestampMillis) }) {
+        case .success(let event):
+            let update = monitor.withLock { $0.observe(prediction: event, now: nowMillis ?? now()) }
+            apply(update)
+        case .failure(let rejection):
+            ignore(rejection, kind: "prediction")
         }
-        let update = monitor.withLock { $0.observe(label: event, now: nowMillis ?? now()) }
-        apply(update)
+    }
+
+    func acceptLabel(_ bytes: UnsafeRawBufferPointer, timestampMillis: Int64, nowMillis: Int64?) {
+        switch parser.withLock({ $0.parseLabel(bytes, timestampMillis: timestampMillis) }) {
+        case .success(let event):
+            let update = monitor.withLock { $0.observe(label: event, now: nowMillis ?? now()) }
+            apply(update)
+        case .failure(let rejection):
+            ignore(rejection, kind: "label")
+        }
+    }
+
+    /// Counts an event the monitor cannot use and says why (a warning the first time for each reason, so a
+    /// stream of bad events does not flood the log; the counter has them all).
+    private func ignore(_ rejection: MonitorEventRejection, kind: String) {
+        ignored.labels(rejection.reason.rawValue).increment()
+        let first = warnedReasons.withLock { $0.insert(rejection.reason).inserted }
+        logger.log(level: first ? .warning : .debug, "model monitor ignored an event", metadata: [
+            "monitor.event": "\(kind)", "monitor.reason": "\(rejection.reason.rawValue)",
+            "monitor.field": "\(rejection.field ?? "")", "error": "\(rejection.message)",
+        ])
     }
 
     /// Expires predictions past their TTL and writes pending store changes; `run()` calls it every second.
@@ -247,56 +278,17 @@ public final class ModelMonitorService: Service, Sendable {
         }
     }
 
-    // MARK: - Parsing (Foundation: predictions are a small fraction of traffic)
+    // MARK: - Parsing
 
-    /// Parses a prediction event; `nil` when it is not a JSON object with a `model`.
+    /// Parses a prediction event with the core's ``MonitorEventParser``; nil when it is rejected.
     public static func parsePrediction(_ body: [UInt8], timestampMillis: Int64) -> PredictionEvent? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let model = object["model"] as? String else { return nil }
-        var event = PredictionEvent(model: model, timestampMillis: timestampMillis)
-        event.modelVersion = text(object["model_version"])
-        event.variant = text(object["variant"])
-        event.requestID = text(object["request_id"])
-        event.prediction = text(object["prediction"])
-        event.score = number(object["score"])
-        if let probabilities = object["probabilities"] as? [String: Any] {
-            var p: [String: Double] = [:]
-            for (k, v) in probabilities { if let x = number(v) { p[k] = x } }
-            event.probabilities = p
-            if event.prediction == nil { event.prediction = p.max { $0.value < $1.value }?.key }
-        }
-        if let features = object["features"] as? [String: Any] {
-            for (k, v) in features {
-                if let x = number(v) { event.numericFeatures[k] = x } else if let s = text(v) { event.categoricalFeatures[k] = s }
-            }
-        }
-        if let segment = object["segment"] as? [String: Any] {
-            for (k, v) in segment { if let s = text(v) { event.segment[k] = s } }
-        }
-        return event
+        var parser = MonitorEventParser()
+        return try? parser.parsePrediction(body, timestampMillis: timestampMillis).get()
     }
 
-    /// Parses a label event; `nil` without `model`, `request_id` or `label`.
+    /// Parses a label event with the core's ``MonitorEventParser``; nil when it is rejected.
     public static func parseLabel(_ body: [UInt8], timestampMillis: Int64) -> LabelEvent? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let model = object["model"] as? String, let requestID = text(object["request_id"]),
-              let label = text(object["label"]) else { return nil }
-        return LabelEvent(model: model, requestID: requestID, label: label, timestampMillis: timestampMillis)
-    }
-
-    static func number(_ value: Any?) -> Double? {
-        guard let n = value as? NSNumber, String(cString: n.objCType) != "c" else { return nil }
-        return n.doubleValue
-    }
-
-    /// Text of a string, number (canonical: `1.0` → `"1"`) or boolean (`true` → `"1"`, as classifiers label).
-    static func text(_ value: Any?) -> String? {
-        switch value {
-        case let s as String: return s
-        case let n as NSNumber:
-            if String(cString: n.objCType) == "c" { return n.boolValue ? "1" : "0" }
-            return ColumnValues.canonicalText(n.doubleValue)
-        default: return nil
-        }
+        var parser = MonitorEventParser()
+        return try? parser.parseLabel(body, timestampMillis: timestampMillis).get()
     }
 }

@@ -21,8 +21,11 @@ enum SourceWiring {
         }
     }
 
+    /// - Parameter stopAtEnd: file sources return once they have read their files to the end (`vigil ship`)
+    ///   instead of tailing them.
     static func services(_ config: AgentConfiguration, pipeline: EventPipeline, registry: MetricRegistry, storage: StorageRuntime,
-                         logger: Logger, onAccepted: @escaping @Sendable ([Event]) -> Void) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+                         logger: Logger, stopAtEnd: Bool = false,
+                         onAccepted: @escaping @Sendable ([Event]) -> Void) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let sink = makeSink(spool: storage.spool, io: storage.io, onAccepted: onAccepted)
         var out: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var checkpoints: [FileCheckpoint]?
@@ -37,16 +40,21 @@ enum SourceWiring {
                         paths: file.paths, exclude: file.exclude, format: LogFormat(rawValue: file.format.rawValue) ?? .json,
                         startAt: file.startAt == .end ? .end : .beginning,
                         scanInterval: .milliseconds(Int64(file.scanIntervalSeconds * 1000)),
-                        idleFlush: .milliseconds(Int64(file.idleFlushSeconds * 1000)),
-                        maxLineBytes: file.maxLineBytes, sourceName: file.name),
+                        idleFlush: stopAtEnd ? .zero : .milliseconds(Int64(file.idleFlushSeconds * 1000)),
+                        maxLineBytes: file.maxLineBytes, sourceName: file.name, stopAtEnd: stopAtEnd),
                     pipeline: pipeline, registry: registry, checkpoints: checkpoints ?? [], logger: logger, sink: sink)
                 out.append(.init(service: tailer))
             case .stdin:
                 // stdin ends; the agent keeps serving after it (use `vigil ship` to stop at end of input).
-                let stdin = StdinSource(pipeline: pipeline, runID: "\(getpid())-\(Int(Date().timeIntervalSince1970))", logger: logger, sink: sink)
+                // Its own executor: its reads wait for input, which must not hold the spool's appends back.
+                let stdin = StdinSource(pipeline: pipeline, runID: "\(getpid())-\(Int(Date().timeIntervalSince1970))", logger: logger,
+                                        executor: BlockingIO(label: "vigil.sources.stdin"), sink: sink)
                 out.append(.init(service: stdin, successTerminationBehavior: .ignore))
             }
         }
         return out
     }
 }
+
+/// The sources run their blocking reads on the runtime's executor.
+extension BlockingIO: BlockingExecutor {}

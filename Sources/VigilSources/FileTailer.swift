@@ -160,6 +160,11 @@ public struct FileTailer: Service {
                 if let p = machine.path(of: id) { r.path = p }
                 try await readAvailable(r, machine: &machine, lines: lines, chunkBytes: chunkBytes, arenas: &arenas, clock: clock)
             }
+            // `stop_at_end` (`vigil ship`): done once this round's scan found the files and each was read to its end.
+            if configuration.stopAtEnd, observations != nil,
+               readers.values.allSatisfy({ $0.atEnd && !$0.framer.hasPartial && $0.decoder.pendingStart == nil }) {
+                return
+            }
             try await Task.sleep(for: configuration.pollInterval)
         }
     }
@@ -358,11 +363,7 @@ struct BodyArenas {
     /// The arena for the next chunk: the other one, emptied, or a new one if events still hold it.
     mutating func next() -> EventBodyArena {
         turn ^= 1
-        if isKnownUniquelyReferenced(&arenas[turn]) {
-            arenas[turn].reset()
-        } else {
-            arenas[turn] = EventBodyArena(capacity: capacity)
-        }
+        EventBodyArena.recycle(&arenas[turn])
         return arenas[turn]
     }
 }

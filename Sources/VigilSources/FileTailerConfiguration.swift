@@ -25,11 +25,14 @@ public struct FileTailerConfiguration: Sendable {
     public var readChunkBytes: Int
     /// The `source` label and `Event.source` value.
     public var sourceName: String
+    /// Return from `run()` once a scan has found the files and each was read to its end (`vigil ship`), instead
+    /// of tailing them for ever. Pair it with a zero `idleFlush`, so a last line without a newline is not waited for.
+    public var stopAtEnd: Bool
 
     public init(paths: [String], exclude: [String] = [], format: LogFormat = .json, startAt: StartPosition = .beginning,
                 scanInterval: Duration = .seconds(1), pollInterval: Duration = .milliseconds(250),
                 idleFlush: Duration = .seconds(5), maxLineBytes: Int = 1 << 20, readChunkBytes: Int = 1 << 20,
-                sourceName: String = "file") {
+                sourceName: String = "file", stopAtEnd: Bool = false) {
         self.paths = paths
         self.exclude = exclude
         self.format = format
@@ -40,5 +43,6 @@ public struct FileTailerConfiguration: Sendable {
         self.maxLineBytes = maxLineBytes
         self.readChunkBytes = readChunkBytes
         self.sourceName = sourceName
+        self.stopAtEnd = stopAtEnd
     }
 }

@@ -12,6 +12,11 @@ import VigilCore
 ///
 /// Ids are `DeterministicID.make(namespace("stdin:<runID>"), position: lineNumber)`: pass a `runID` that is
 /// stable for a replayed input to get the same ids again.
+///
+/// The `read` blocks until the writer sends data or closes the pipe, so it runs on the `executor` passed in,
+/// never on the cooperative pool; it waits in `poll` for at most ``pollMilliseconds`` at a time, so that a
+/// cancelled source (shutdown, `vigil ship --timeout`) returns even while the writer keeps the pipe open.
+/// Give it an executor of its own: a serial executor shared with the spool would hold appends back.
 public struct StdinSource: Service {
     public let fileDescriptor: Int32
     public let sourceName: String
@@ -21,10 +26,16 @@ public struct StdinSource: Service {
     let sink: SourceSink
     let logger: Logger
     let nowMillis: @Sendable () -> Int64
+    let executor: (any BlockingExecutor)?
+    /// The longest a blocking wait for input lasts before the source checks for cancellation.
+    public static let pollMilliseconds: Int32 = 200
 
+    /// - Parameter executor: where the blocking reads run; nil reads on the calling task (tests with a pipe
+    ///   that already holds its data).
     public init(pipeline: EventPipeline, fileDescriptor: Int32 = 0, sourceName: String = "stdin", runID: String,
-                logger: Logger = Logger(label: "vigil.sources.stdin"),
+                logger: Logger = Logger(label: "vigil.sources.stdin"), executor: (any BlockingExecutor)? = nil,
                 nowMillis: @escaping @Sendable () -> Int64 = FileTailer.wallClockMillis, sink: @escaping SourceSink) {
+        self.executor = executor
         self.pipeline = pipeline
         self.fileDescriptor = fileDescriptor
         self.sourceName = sourceName
@@ -40,7 +51,7 @@ public struct StdinSource: Service {
         var pipeline = self.pipeline
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         let namespace = DeterministicID.namespace("stdin:\(runID)")
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let buffer = ReadBuffer(capacity: 64 * 1024)
         var events: [Event] = []
         var rejects: [RejectedLine] = []
         var lineNumber: Int64 = 0
@@ -54,18 +65,25 @@ public struct StdinSource: Service {
                                             message: rejection.message, raw: line.bytes))
             }
         }
+        let fd = fileDescriptor
+        let readOnce: @Sendable () -> ReadBuffer.Outcome = { buffer.read(fd, waitMilliseconds: Self.pollMilliseconds) }
         while !Task.isCancelled {
-            // A blocking read; stdin sources are for pipes, where it returns as data arrives or at EOF.
-            let n = buffer.withUnsafeMutableBytes { read(fileDescriptor, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                logger.error("stdin read failed", metadata: ["error.errno": "\(errno)"])
-                break
+            let outcome: ReadBuffer.Outcome
+            if let executor { outcome = try await executor.run(readOnce) } else { outcome = readOnce() }
+            let n: Int
+            switch outcome {
+            case .again:
+                continue
+            case .failed(let code):
+                logger.error("stdin read failed", metadata: ["error.errno": "\(code)"])
+                return
+            case .read(let count):
+                n = count
             }
             if n == 0 {
                 framer.flush(emit)
             } else {
-                buffer.withUnsafeBytes { framer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n]), emit) }
+                buffer.withBytes(n) { framer.feed($0, emit) }
             }
             // Each read's lines are one batch, so a slow pipe's lines are not held back.
             if !(events.isEmpty && rejects.isEmpty) {
@@ -89,4 +107,41 @@ public struct StdinSource: Service {
             try await Task.sleep(for: .milliseconds(100))
         }
     }
+}
+
+/// The read buffer of a ``StdinSource``: filled on the executor's thread, read on the source's task, never both
+/// at once (the task awaits each read), hence unchecked.
+final class ReadBuffer: @unchecked Sendable {
+    enum Outcome: Sendable {
+        /// `count` bytes were read; 0 is the end of the input.
+        case read(Int)
+        /// Nothing arrived within the wait (or a signal interrupted it): ask again.
+        case again
+        case failed(errno: Int32)
+    }
+
+    private var bytes: [UInt8]
+
+    init(capacity: Int) { bytes = [UInt8](repeating: 0, count: capacity) }
+
+    /// Waits up to `waitMilliseconds` for input, then reads what is there.
+    func read(_ fd: Int32, waitMilliseconds: Int32) -> Outcome {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, waitMilliseconds)
+        if ready == 0 { return .again }
+        if ready < 0 { return errno == EINTR ? .again : .failed(errno: errno) }
+        // Readable, at its end (POLLHUP) or in error: `read` tells which.
+        let n = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
+        if n < 0 { return errno == EINTR || errno == EAGAIN ? .again : .failed(errno: errno) }
+        return .read(n)
+    }
+
+    func withBytes(_ count: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
+}
+
+/// `read(2)` (the method above hides the global name).
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import VigilCore
+import VigilRuntime
 
 /// The column options shared by `vigil evaluate` and `vigil profile build`: which columns are the label,
 /// prediction, score and segment, and which are not features.

@@ -1,11 +1,9 @@
 import ArgumentParser
 import Foundation
-import VigilElasticsearch
 import VigilRuntime
-import VigilGzip
-import VigilStorage
 
-/// `vigil es ...`: Elasticsearch helpers. The logic lives in VigilElasticsearch; this file parses arguments.
+/// `vigil es ...`: Elasticsearch helpers. The logic lives in VigilElasticsearch (reached through VigilRuntime);
+/// this file parses arguments.
 struct ESCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "es",
@@ -76,10 +74,9 @@ struct ESCommand: AsyncParsableCommand {
             let setup = ElasticsearchSetup(configuration: es, lifecyclePolicy: ilm, retentionDays: retentionDays, name: name)
             do {
                 for line in try await setup.run() { print(line) }
-            } catch let failure as ElasticsearchSetup.Failure {
-                throw ValidationError(failure.description)
-            } catch let error as CurlError {
-                throw ValidationError(error.description)
+            } catch {
+                // A setup failure (the cluster's answer) or a transport error: both describe themselves.
+                throw ValidationError("\(error)")
             }
         }
     }

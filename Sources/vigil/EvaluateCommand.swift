@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import VigilCore
 import VigilRuntime
 
 extension EvaluateRequest.OutputFormat: ExpressibleByArgument {}

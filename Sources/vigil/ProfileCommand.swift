@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import VigilCore
 import VigilRuntime
 
 /// `vigil profile build`: a model's reference profile for drift and decay monitoring.

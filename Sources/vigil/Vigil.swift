@@ -10,6 +10,7 @@ struct Vigil: AsyncParsableCommand {
         version: VigilRuntime.versionString,
         subcommands: [
             AgentCommand.self,
+            ShipCommand.self,
             ConfigCommand.self,
             LogsCommand.self,
             DeadLettersCommand.self,

@@ -118,8 +118,8 @@ public struct Event: Sendable {
 /// one array per event.
 ///
 /// Invariants: bytes are only ever appended (``copy(_:)``, ``fill(upTo:_:)``), never moved or rewritten while an event refers to
-/// them: the owner calls ``reset()`` only when no event holds the arena any more (`isKnownUniquelyReferenced`),
-/// and otherwise starts a new one. So events may be read on any thread once handed over.
+/// them: the owner empties it only through ``recycle(_:)``, which does so only when no event holds the arena any
+/// more (`isKnownUniquelyReferenced`) and otherwise starts a new one. So events may be read on any thread once handed over.
 public final class EventBodyArena: @unchecked Sendable {
     @usableFromInline let base: UnsafeMutableRawPointer
     public let capacity: Int
@@ -160,8 +160,19 @@ public final class EventBodyArena: @unchecked Sendable {
         return offset >= 0 && offset + bytes.count <= used ? offset : nil
     }
 
-    /// Empties the arena. Only for its owner, and only while no event refers to it.
-    public func reset() { used = 0 }
+    /// Empties the arena. Only while no event refers to it: other modules go through ``recycle(_:)``, which checks.
+    func reset() { used = 0 }
+
+    /// Makes `arena` ready for the next batch: emptied when nothing else refers to it (no event still holds
+    /// its bytes), else replaced by a new arena of the same capacity, so bytes an event refers to are never
+    /// overwritten.
+    public static func recycle(_ arena: inout EventBodyArena) {
+        if isKnownUniquelyReferenced(&arena) {
+            arena.reset()
+        } else {
+            arena = EventBodyArena(capacity: arena.capacity)
+        }
+    }
 
     @inlinable @inline(__always)
     func withBytes<R>(_ offset: Int, _ count: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {

@@ -137,10 +137,15 @@ public struct ModelMonitor: Sendable {
         for (model, list) in byModel where models[model] != nil { models[model]!.join.restore(list) }
     }
 
+    // State is taken out of its dictionary while an event changes it (`removeValue`, then stored back), so that
+    // it is uniquely referenced and changed in place: a copy held by the dictionary made every event copy the
+    // model's pending predictions and its windows (O(pending + window) per event; 18,000 predictions/s at 5,000
+    // pending, minutes for 100,000).
+
     /// A prediction event accepted at `now`.
     public mutating func observe(prediction event: PredictionEvent, now: Int64) -> Update {
         var update = Update()
-        guard var state = models[event.model] else {
+        guard var state = models.removeValue(forKey: event.model) else {
             update.ignoredReason = "unknown_model"
             return update
         }
@@ -177,7 +182,7 @@ public struct ModelMonitor: Sendable {
     /// A label event accepted at `now`.
     public mutating func observe(label event: LabelEvent, now: Int64) -> Update {
         var update = Update()
-        guard var state = models[event.model] else {
+        guard var state = models.removeValue(forKey: event.model) else {
             update.ignoredReason = "unknown_model"
             return update
         }
@@ -211,14 +216,14 @@ public struct ModelMonitor: Sendable {
             }
             variants[key] = v
             for (field, rawValue) in p.segment.sorted(by: { $0.key < $1.key }) {
-                var seen = state.segmentValues[field, default: []]
+                var seen = state.segmentValues.removeValue(forKey: field) ?? []
                 let value: String
                 if seen.contains(rawValue) { value = rawValue } else if seen.count < state.configuration.maxSegmentValues {
                     seen.insert(rawValue); value = rawValue
                 } else { value = "other" }
                 state.segmentValues[field] = seen
                 let sk = SegmentKey(model: event.model, variant: p.variant, field: field, value: value)
-                var w = segments[sk] ?? SlidingWindow(capacity: max(state.configuration.window, 1))
+                var w = segments.removeValue(forKey: sk) ?? SlidingWindow(capacity: max(state.configuration.window, 1))
                 w.append(sample, at: now)
                 segments[sk] = w
             }
@@ -336,8 +341,9 @@ public struct ModelMonitor: Sendable {
 
     // MARK: - Helpers
 
+    /// Takes a variant's state out of `variants` (the caller stores it back) or makes a new one.
     private mutating func variantState(_ key: VariantKey, _ configuration: ModelConfiguration) -> VariantState {
-        if let v = variants[key] { return v }
+        if let v = variants.removeValue(forKey: key) { return v }
         let window = max(configuration.window, 1)
         var detectors: [(String, any DriftDetector)] = []
         for name in configuration.detectors {

@@ -1,7 +1,8 @@
 /// A model's prediction as the monitor sees it (parsed from a `type: prediction` event).
 ///
 /// Fields follow DESIGN.md "Events": `model`, `model_version`, `variant`, `request_id`, `prediction`,
-/// `score` (binary positive-class probability) or `probabilities` (class → p), `features`, `segment`.
+/// `score` (binary positive-class probability) or `probabilities` (class → p), `features`, `segment`,
+/// `latency_ms`, `status`. ``MonitorEventParser`` reads them from an event's bytes.
 public struct PredictionEvent: Sendable, Hashable, Codable {
     public var model: String
     public var modelVersion: String?
@@ -14,12 +15,17 @@ public struct PredictionEvent: Sendable, Hashable, Codable {
     public var numericFeatures: [String: Double]
     public var categoricalFeatures: [String: String]
     public var segment: [String: String]
+    /// How long the model took (`latency_ms`), when sent.
+    public var latencyMillis: Double?
+    /// The request's outcome as sent (`status`: `ok`, `error`, `200`, ...), as text.
+    public var status: String?
     public var timestampMillis: Int64
 
     public init(model: String, modelVersion: String? = nil, variant: String? = nil, requestID: String? = nil,
                 prediction: String? = nil, score: Double? = nil, probabilities: [String: Double]? = nil,
                 numericFeatures: [String: Double] = [:], categoricalFeatures: [String: String] = [:],
-                segment: [String: String] = [:], timestampMillis: Int64) {
+                segment: [String: String] = [:], latencyMillis: Double? = nil, status: String? = nil,
+                timestampMillis: Int64) {
         self.model = model
         self.modelVersion = modelVersion
         self.variant = variant
@@ -30,6 +36,8 @@ public struct PredictionEvent: Sendable, Hashable, Codable {
         self.numericFeatures = numericFeatures
         self.categoricalFeatures = categoricalFeatures
         self.segment = segment
+        self.latencyMillis = latencyMillis
+        self.status = status
         self.timestampMillis = timestampMillis
     }
 
@@ -37,7 +45,8 @@ public struct PredictionEvent: Sendable, Hashable, Codable {
     public var variantName: String { variant ?? modelVersion ?? "default" }
 }
 
-/// A ground-truth label that arrives after its prediction (a `type: label` event).
+/// A ground-truth label that arrives after its prediction (a `type: label` event: `request_id`, `model`,
+/// `label`; its time is the event's, resolved by the pipeline from the configured timestamp fields).
 public struct LabelEvent: Sendable, Hashable, Codable {
     public var model: String
     public var requestID: String

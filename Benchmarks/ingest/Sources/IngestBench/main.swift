@@ -73,7 +73,7 @@ buffer.withUnsafeMutableBytes { raw in
         if n <= 0 { break }
         // As the tailer does: a chunk's event bodies go to one arena, reused once its events are gone.
         events.removeAll(keepingCapacity: true)   // the last chunk's events let go of the arena
-        if isKnownUniquelyReferenced(&arena) { arena.reset() } else { arena = EventBodyArena(capacity: chunkSize + (1 << 21)) }
+        EventBodyArena.recycle(&arena)
         let end = carry + n
         var start = 0
         var context = LineContext(source: "file", id: "", readTimeMillis: 0, bodyArena: arena)
