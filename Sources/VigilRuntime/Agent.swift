@@ -116,6 +116,14 @@ public enum Agent {
             services.append(.init(service: service))
             monitor = service
         }
+        // Rollouts: evaluated every few seconds from the monitor's evidence; their state and audit live in vigil.db.
+        let rollouts = config.rollouts.isEmpty ? nil
+            : try RolloutService.make(config, database: storage.database, registry: registry, logger: logger, now: nowMillis)
+        if let rollouts {
+            monitor?.rolloutEvidence = rollouts.service.evidence
+            services.append(.init(service: rollouts.service))
+            if let webhooks = rollouts.webhooks { services.append(.init(service: webhooks)) }
+        }
         let onAccepted: @Sendable ([Event]) -> Void = { events in
             guard let monitor else { return }
             for event in events where event.kind != .log { monitor.accept(event) }
@@ -136,7 +144,8 @@ public enum Agent {
             ingestor: ingestor, logSearch: logSearch,
             maxBodyBytes: Int(config.server.maxBodyBytes),
             makeRequestID: { UUID().uuidString.lowercased() },
-            monotonicSeconds: { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }))
+            monotonicSeconds: { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
+            rollouts: rollouts.map { RolloutAPI(controller: $0.service.controller) }))
         var tlsStore: TLSCertificateStore?
         if let tls = config.server.tls {
             let store = try TLSCertificateStore(configuration: tls)

@@ -35,9 +35,17 @@ public final class ModelMonitorService: Service, Sendable {
     private let parser = Mutex(MonitorEventParser())
     /// Reasons already logged as a warning (later events with the same reason log at debug level).
     private let warnedReasons = Mutex<Set<MonitorRejectReason>>([])
+    private let evidenceSlot = Mutex<LocalRolloutEvidence?>(nil)
+
+    /// Where predictions and joined labels of rolled-out variants are counted for the rollout engine.
+    public var rolloutEvidence: LocalRolloutEvidence? {
+        get { evidenceSlot.withLock { $0 } }
+        set { evidenceSlot.withLock { $0 = newValue } }
+    }
     private let store: PendingPredictionStore?
     private let pendingWrites = Mutex<[LabelJoinStateMachine.StoreAction]>([])
     private let ttlMillis: [String: Int64]
+    private let thresholds: [String: Double]
     private let logger: Logger
     private let now: @Sendable () -> Int64
 
@@ -69,6 +77,7 @@ public final class ModelMonitorService: Service, Sendable {
         self.logger = logger
         self.now = now
         ttlMillis = Dictionary(models.map { ($0.name, max($0.labelTTLSeconds, 1) * 1000) }, uniquingKeysWith: { a, _ in a })
+        thresholds = Dictionary(models.map { ($0.name, $0.threshold) }, uniquingKeysWith: { a, _ in a })
         predictions = registry.counter("vigil_model_predictions_total", help: "Prediction events received per model and variant.",
                                        labelNames: ["model", "variant"])
         labels = registry.counter("vigil_model_labels_total", help: "Label events by join outcome (joined, late, unmatched, duplicate).",
@@ -149,6 +158,9 @@ public final class ModelMonitorService: Service, Sendable {
         case .success(let event):
             let update = monitor.withLock { $0.observe(prediction: event, now: nowMillis ?? now()) }
             apply(update)
+            if update.ignoredReason == nil, let evidence = rolloutEvidence {
+                evidence.record(event, threshold: thresholds[event.model] ?? 0.5)
+            }
         case .failure(let rejection):
             ignore(rejection, kind: "prediction")
         }
@@ -234,6 +246,7 @@ public final class ModelMonitorService: Service, Sendable {
         for p in update.predictions { predictions.labels(p.model, p.variant).increment() }
         for l in update.labels { labels.labels(l.model, l.variant, l.outcome.rawValue).increment() }
         for c in update.confusions { confusion.labels(c.model, c.variant, c.actual, c.predicted).increment() }
+        if !update.confusions.isEmpty, let evidence = rolloutEvidence { evidence.record(update.confusions) }
         for s in update.detectorSignals {
             if s.drift { detectorSignals.labels(s.model, s.variant, s.detector, "drift").increment() }
             if s.warning { detectorSignals.labels(s.model, s.variant, s.detector, "warning").increment() }

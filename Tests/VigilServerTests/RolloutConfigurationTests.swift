@@ -5,6 +5,7 @@ import VigilCore
 struct RolloutConfigurationTests {
     @Test func aFullRolloutParses() throws {
         let yaml = """
+        models: [{ name: fraud }]
         rollouts:
           - model: fraud
             champion: v3
@@ -33,7 +34,7 @@ struct RolloutConfigurationTests {
     }
 
     @Test func defaults() throws {
-        let config = try ConfigurationLoader.parse(yaml: "rollouts: [{ model: m, champion: a, challenger: b }]", file: "t.yaml")
+        let config = try ConfigurationLoader.parse(yaml: "models: [{ name: m }]\nrollouts: [{ model: m, champion: a, challenger: b }]", file: "t.yaml")
         let r = try #require(config.rollouts.first)
         #expect(r.steps == [5, 10, 25, 50, 100] && r.alpha == 0.05 && r.automatic && r.salt == "m/b")
         #expect(r.guardrails == RolloutDefinition.defaultGuardrails && r.primary == nil)
@@ -41,6 +42,7 @@ struct RolloutConfigurationTests {
 
     @Test(arguments: [
         ("rollouts: [{ champion: a, challenger: b }]", "t.yaml:1:12: rollouts[0].model: is required"),
+        ("rollouts: [{ model: x, champion: a, challenger: b }]", "rollouts[0].model: \"x\" is not under models:"),
         ("rollouts: [{ model: m, champion: a, challenger: a }]", "rollouts[0].challenger: must differ from the champion"),
         ("rollouts: [{ model: m, champion: a, challenger: b, steps: [10, 5] }]", "rollouts[0].steps[1]: steps must increase"),
         ("rollouts: [{ model: m, champion: a, challenger: b, steps: [10, x] }]", "rollouts[0].steps[1]: expected a percentage"),
@@ -56,6 +58,37 @@ struct RolloutConfigurationTests {
         ("rollouts: [{ model: m, champion: a, challenger: b, canary: 5 }]", "rollouts[0].canary: unknown key"),
         ("rollouts: [{ model: m, champion: a, challenger: b }, { model: m, champion: a, challenger: c }]",
          "rollouts[1].model: a rollout for \"m\" is configured twice"),
+    ])
+    func errorsNameTheField(yaml: String, expected: String) {
+        do {
+            _ = try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml")
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect(error.description.contains(expected), "got: \(error.description)")
+        }
+    }
+}
+
+struct ActionConfigurationTests {
+    @Test func actionsParse() throws {
+        let yaml = """
+        actions:
+          alertmanager: { url: "http://127.0.0.1:9093/", resend_interval: 30s }
+          webhooks:
+            - { url: "https://deploy.example/hook", secret_file: hook.secret, timeout: 2s, max_attempts: 3 }
+        """
+        let config = try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml")
+        #expect(config.actions.alertmanager?.url == "http://127.0.0.1:9093" && config.actions.alertmanager?.resendSeconds == 30)
+        let hook = try #require(config.actions.webhooks.first)
+        #expect(hook.url == "https://deploy.example/hook" && hook.secretFile == "hook.secret" && hook.timeoutSeconds == 2 && hook.maxAttempts == 3)
+        #expect(try ConfigurationLoader.parse(yaml: "log: { level: info }", file: "t.yaml").actions == ActionSettings())
+    }
+
+    @Test(arguments: [
+        ("actions: { alertmanager: { resend_interval: 1m } }", "actions.alertmanager.url: is required"),
+        ("actions: { alertmanager: { url: localhost:9093 } }", "actions.alertmanager.url: expected an http:// or https:// URL"),
+        ("actions: { webhooks: [{ url: \"http://x/h\", max_attempts: 0 }] }", "actions.webhooks[0].max_attempts: must be between 1 and 100"),
+        ("actions: { webhook: [] }", "actions.webhook: unknown key"),
     ])
     func errorsNameTheField(yaml: String, expected: String) {
         do {

@@ -21,7 +21,7 @@ struct RouteAuthorisationTests {
         var body: String?
         /// The status of the request above when it is let through.
         var allowed: HTTPResponse.Status
-        /// The route template when `path` fills in parameters (`/v1/rollouts/:model`).
+        /// The route template when `path` fills in parameters (`/v1/rollouts/{model}`).
         var template: String? = nil
         var testDescription: String { "\(method.rawValue) \(path)" }
         var key: String { "\(method.rawValue) \(template ?? path)" }
@@ -37,14 +37,14 @@ struct RouteAuthorisationTests {
         Entry(method: .post, path: "/v1/labels", access: .role(.ingest), body: "{\"model\":\"m\",\"request_id\":\"r1\",\"label\":1}\n", allowed: .accepted),
         Entry(method: .get, path: "/v1/logs/search?q=anything", access: .role(.viewer), allowed: .ok),
         Entry(method: .get, path: "/v1/rollouts", access: .role(.viewer), allowed: .ok),
-        Entry(method: .get, path: "/v1/rollouts/fraud", access: .role(.viewer), allowed: .ok, template: "/v1/rollouts/:model"),
+        Entry(method: .get, path: "/v1/rollouts/fraud", access: .role(.viewer), allowed: .ok, template: "/v1/rollouts/{model}"),
         Entry(method: .get, path: "/v1/rollouts/fraud/verdict", access: .role(.viewer), allowed: .ok,
-              template: "/v1/rollouts/:model/verdict"),
+              template: "/v1/rollouts/{model}/verdict"),
         Entry(method: .get, path: "/v1/audit?model=fraud&limit=5", access: .role(.viewer), allowed: .ok),
         Entry(method: .get, path: "/v1/assign?model=fraud&unit=user-1", access: .role(.viewer), allowed: .ok),
         // Starting is `changed` the first time and `unchanged` after: 200 both times.
         Entry(method: .post, path: "/v1/rollouts/fraud/start", access: .role(.releaseManager), body: #"{"reason":"ship v4"}"#,
-              allowed: .ok, template: "/v1/rollouts/:model/:action"),
+              allowed: .ok, template: "/v1/rollouts/{model}/{action}"),
         // Flagger sends no headers: the route is open and checks metadata.token itself (see FlaggerWebhookTests).
         // A pending rollout is not promotable and needs no rollback: 403 to both.
         Entry(method: .post, path: "/v1/flagger/confirm-promotion",

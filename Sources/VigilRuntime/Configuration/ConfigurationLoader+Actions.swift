@@ -2,6 +2,7 @@ extension ConfigurationLoader {
     static func readActions(_ top: ObjectReader, into actions: inout ActionSettings) {
         top.object("actions", keys: ["alertmanager", "webhooks"]) { a in
             a.object("alertmanager", keys: ["url", "resend_interval", "timeout", "runbook_base_url"]) { am in
+                guard am.isPresent else { return }
                 guard let url = httpURL(am, "url") else { return }
                 var settings = AlertmanagerSettings(url: url)
                 if let v = am.duration("resend_interval", range: 1...3_600) { settings.resendSeconds = v }

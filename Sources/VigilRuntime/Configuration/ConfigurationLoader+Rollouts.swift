@@ -7,7 +7,7 @@ extension ConfigurationLoader {
     static let rolloutMetricNames = ["error_rate", "latency", "accuracy", "mae", "estimated_accuracy", "drift"]
 
     /// `rollouts:` — one entry per model; see docs/configuration.md.
-    static func readRollouts(_ top: ObjectReader) -> [RolloutDefinition] {
+    static func readRollouts(_ top: ObjectReader, models monitored: Set<String>) -> [RolloutDefinition] {
         var rollouts: [RolloutDefinition] = []
         var models = Set<String>()
         top.list("rollouts") { node, path in
@@ -20,6 +20,9 @@ extension ConfigurationLoader {
                 guard !missing, let model = r.string("model"), let champion = r.string("champion"),
                       let challenger = r.string("challenger") else { return }
                 if !models.insert(model).inserted { r.report("model", "a rollout for \"\(model)\" is configured twice") }
+                if !monitored.contains(model) {
+                    r.report("model", "\"\(model)\" is not under models:; add { name: \(model) } there so its predictions and labels are counted")
+                }
                 let steps = readSteps(r) ?? RolloutDefinition.defaultSteps
                 let minSamples = r.int("min_samples", range: 2...100_000_000) ?? 200
                 let minStep = r.duration("min_step_duration", range: 0...(30 * 86_400)) ?? 60

@@ -49,7 +49,7 @@ public enum ConfigurationLoader {
             readSinks(top, into: &config.sinks)
             readPipeline(top, into: &config.pipeline)
             config.models = readModels(top)
-            config.rollouts = readRollouts(top)
+            config.rollouts = readRollouts(top, models: Set(config.models.map(\.name)))
             readActions(top, into: &config.actions)
         }
         if reader.issues.isEmpty { validatePipeline(config.pipeline, root: root, reader: reader) }

@@ -39,7 +39,7 @@ public final class RolloutService: Service, Sendable {
                 logger.warning("saved rollout evidence unreadable: counting from zero", metadata: ["error": "\(error)"])
             }
         }
-        let evidence = LocalRolloutEvidence(ledger)
+        let evidence = LocalRolloutEvidence(ledger, definitions: config.rollouts)
         var notifiers: [any RolloutNotifier] = []
         var webhooks: WebhookNotifier?
         if !config.actions.webhooks.isEmpty {
