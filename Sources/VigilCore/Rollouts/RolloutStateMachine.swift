@@ -165,13 +165,17 @@ public struct RolloutStateMachine: Sendable {
     // MARK: Commands
 
     /// Applies a release manager's command. A command needs a reason; one that already holds changes nothing.
-    public mutating func apply(_ command: Command, by actor: String, reason: String, now: Int64) -> RolloutAction {
+    /// - Parameter evidence: the cumulative evidence now; a `start` compares from here (without it, from the
+    ///   first evaluation after the start).
+    public mutating func apply(_ command: Command, by actor: String, reason: String, now: Int64,
+                               evidence: RolloutEvidence? = nil) -> RolloutAction {
         guard !reason.allSatisfy(\.isWhitespace) else { return .refused("a reason is required for \(command.rawValue)") }
         let before = snapshotPosition
         let change: RolloutChange
         switch (command, state) {
         case (.start, .pending), (.start, .rolledBack):
-            state = .running(Progress(step: 0, stepStartedAtMillis: now))
+            let baseline = evidence?.problem == nil ? evidence : nil
+            state = .running(Progress(step: 0, stepStartedAtMillis: now, baseline: baseline, stepBaseline: baseline))
             change = .start
         case (.start, .running), (.start, .paused):
             return .unchanged("\(definition.model) is already \(phase.rawValue)")

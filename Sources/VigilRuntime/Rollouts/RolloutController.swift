@@ -138,10 +138,15 @@ public actor RolloutController {
 
     /// Applies a release manager's command.
     public func apply(_ command: RolloutStateMachine.Command, model: String, actor: String, reason: String) async -> CommandResult {
+        guard let definition = machines[model]?.definition else {
+            return CommandResult(outcome: "unknown", message: "no rollout is configured for model \"\(model)\"")
+        }
+        // A start compares from the traffic seen from now on.
+        let current = command == .start ? await evidence.evidence(for: definition) : nil
         guard var machine = machines[model] else {
             return CommandResult(outcome: "unknown", message: "no rollout is configured for model \"\(model)\"")
         }
-        switch machine.apply(command, by: actor, reason: reason, now: now()) {
+        switch machine.apply(command, by: actor, reason: reason, now: now(), evidence: current) {
         case .transition(let t):
             if await commit(machine, t) {
                 return CommandResult(outcome: "changed", message: "\(model): \(t.from.rawValue) → \(t.to.rawValue)",

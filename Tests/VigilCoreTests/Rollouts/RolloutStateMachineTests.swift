@@ -226,3 +226,15 @@ import Testing
         #expect(Set(units.map { m.assign($0).variant }) == ["v2"])
     }
 }
+
+extension RolloutStateMachineTests {
+    /// Traffic before the start is not the rollout's: with the evidence at the start, only what follows counts.
+    @Test func aStartWithEvidenceComparesFromThere() {
+        var m = RolloutStateMachine(definition: F.definition())
+        let before = F.evidence(champion: (50_000, 5_000), challenger: (0, 0))
+        _ = m.apply(.start, by: "alice", reason: "go", now: 0, evidence: before)
+        let action = m.evaluate(F.evidence(champion: (59_500, 5_095), challenger: (500, 5)), now: 20_000)
+        #expect(action.evaluation?.championRequests == 9_500 && action.evaluation?.challengerRequests == 500)
+        #expect(action.transition?.change == .advance)
+    }
+}
