@@ -37,9 +37,11 @@ public struct VigilHTTPServer: Sendable {
     let httpRequests: CounterFamily
     let httpDuration: HistogramFamily
     let ingestRequests: CounterFamily
+    let metricsEndpoint: MetricsEndpoint
 
     public init(_ deps: Dependencies) {
         self.deps = deps
+        metricsEndpoint = MetricsEndpoint(registry: deps.registry, monotonicSeconds: deps.monotonicSeconds)
         httpRequests = deps.registry.counter("vigil_http_requests_total", help: "HTTP requests served by the agent, by route and status code.", labelNames: ["route", "code"], cardinalityLimit: 200)
         httpDuration = deps.registry.histogram("vigil_http_request_duration_seconds", help: "Time to serve an HTTP request, by route.", labelNames: ["route"], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], cardinalityLimit: 50)
         ingestRequests = deps.registry.counter("vigil_ingest_requests_total", help: "Ingest requests by endpoint and outcome (accepted, partial, rejected, busy, too_large, unauthorized, bad_request).", labelNames: ["endpoint", "outcome"])
@@ -73,29 +75,7 @@ public struct VigilHTTPServer: Sendable {
     // MARK: - /metrics
 
     func metrics(_ request: Request) -> Response {
-        let start = deps.monotonicSeconds()
-        let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
-        var body = deps.registry.render(format)
-        var headers: HTTPFields = [.contentType: format.contentType]
-        if Self.acceptsGzip(request.headers[.acceptEncoding]) {
-            body = Gzip.compress(body, level: 1)
-            headers[.contentEncoding] = "gzip"
-        }
-        headers[.vary] = "Accept, Accept-Encoding"
-        deps.registry.recordRenderDuration(seconds: deps.monotonicSeconds() - start)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
-    /// True when `Accept-Encoding` lists gzip (or `*`) without `q=0`.
-    static func acceptsGzip(_ header: String?) -> Bool {
-        guard let header else { return false }
-        for part in header.split(separator: ",") {
-            let fields = part.split(separator: ";").map { $0.trimmingWhitespace() }
-            guard let coding = fields.first?.lowercased(), coding == "gzip" || coding == "*" else { continue }
-            let q = fields.dropFirst().first { $0.lowercased().hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            if q > 0 { return true }
-        }
-        return false
+        metricsEndpoint.respond(to: request)
     }
 
     // MARK: - /readyz

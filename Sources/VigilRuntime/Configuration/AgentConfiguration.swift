@@ -29,6 +29,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 9750
     public var maxBodyBytes: Int64 = 10 * 1024 * 1024
+    /// `server.metrics`: how `/metrics` renders.
+    public var metrics = MetricsEndpointSettings()
     public init() {}
 
     /// Parses `HOST:PORT`, `[IPv6]:PORT` or `:PORT`.
@@ -40,6 +42,15 @@ public struct ServerSettings: Sendable, Equatable {
         if host.isEmpty { host = "127.0.0.1" }
         return (host, port)
     }
+}
+
+/// `server.metrics`: options of the `/metrics` exposition.
+public struct MetricsEndpointSettings: Sendable, Equatable {
+    /// `created_samples`: an OpenMetrics `_created` sample (the series' creation time) after every counter and
+    /// histogram series. Off by default, as in client_golang and client_java: it doubles the lines of a
+    /// counter-heavy scrape, and Prometheus reads it only with `--enable-feature=created-timestamp-zero-ingestion`.
+    public var createdSamples = false
+    public init() {}
 }
 
 public enum SpoolWhenFull: String, Sendable, CaseIterable { case block, drop_oldest }
