@@ -30,12 +30,12 @@ final class LoopbackHTTPClient {
     }
 
     func get(accept: String, gzip: Bool) throws -> Response {
-        try send(method: "GET", headers: "Accept: \(accept)\r\n" + (gzip ? "Accept-Encoding: gzip\r\n" : ""), body: [])
+        try request(method: "GET", headers: "Accept: \(accept)\r\n" + (gzip ? "Accept-Encoding: gzip\r\n" : ""), body: [])
     }
 
     /// `PUT` of `body` (for pushing series into pushgateway).
     func put(_ body: [UInt8], contentType: String) throws -> Response {
-        try send(method: "PUT", headers: "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n", body: body)
+        try request(method: "PUT", headers: "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n", body: body)
     }
 
     /// The body of the last response, de-chunked (only for checks outside the timed part).
@@ -63,7 +63,7 @@ final class LoopbackHTTPClient {
 
     private var lastReceived = 0
 
-    private func send(method: String, headers: String, body payload: [UInt8]) throws -> Response {
+    private func request(method: String, headers: String, body payload: [UInt8]) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(fd) }
