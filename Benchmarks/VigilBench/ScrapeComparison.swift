@@ -46,11 +46,12 @@ enum ScrapeComparison {
         var pushgateway: String
         var pushgatewayPID: Int32?
         var resultsPrefix: String?
+        var createdSamples = false
     }
 
     static func run(_ options: Options) async throws {
         let workload = Workload(seriesCount: options.series, unit: .samples)
-        let registry = workload.fillVigil()
+        let registry = workload.fillVigil(createdSamples: options.createdSamples)
         print("workload: \(workload.countersPerFamily * Workload.familiesPerKind) counters with 3 labels, "
               + "\(workload.histogramsPerFamily * Workload.familiesPerKind) histograms with \(Workload.buckets.count) buckets "
               + "(\(options.series) series counted as Prometheus samples)")
@@ -172,6 +173,7 @@ enum ScrapeComparison {
         let notes = """
             \(options.series) series (Prometheus samples; \(seriesText) bytes of text), medians of \(options.rounds) alternating scrapes \
             after one warm-up, wall time per GET on loopback (new connection each), release build; \
+            Vigil's OpenMetrics `_created` samples \(options.createdSamples ? "on" : "off (the default)"); \
             samples in the answers: Vigil \(samples[0]), pushgateway \(samples[1]) (pushgateway adds its own and the push's metrics); \
             load average at end \(loadAverage()).
             """

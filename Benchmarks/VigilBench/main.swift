@@ -33,6 +33,7 @@ struct Options {
     var pushgatewayPID: Int32?
     var rounds = 15
     var resultsPrefix: String?
+    var createdSamples = false
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -57,6 +58,7 @@ struct Options {
             case "--pushgateway-pid": options.pushgatewayPID = Int32(value())!
             case "--rounds": options.rounds = Int(value())!
             case "--results-prefix": options.resultsPrefix = value()
+            case "--created-samples": options.createdSamples = true
             case "--help", "-h":
                 print("""
                     usage: VigilBench [--series N,N] [--registration-series N] [--peer-registration-series N]
@@ -67,7 +69,7 @@ struct Options {
                                         with 10 buckets is 13 series (the unit of the issue's figures)
                     --count children    count label sets: each histogram child is one series
                     --compare-pushgateway http://127.0.0.1:PORT [--pushgateway-pid PID] [--rounds 15]
-                                        [--results-prefix PATH]
+                                        [--results-prefix PATH] [--created-samples]
                                         only the scrape comparison of Benchmarks/scrape/run.sh: the agent's
                                         HTTP server in-process against pushgateway, same series (--series N)
                     --serve-in-process  also serve each registry over Hummingbird on 127.0.0.1 and time whole
@@ -182,7 +184,7 @@ if let pushgateway = options.pushgateway {
     print("load average at start: \(loadAverage())")
     try await ScrapeComparison.run(.init(series: options.series.first ?? 100_000, rounds: options.rounds,
                                          pushgateway: pushgateway, pushgatewayPID: options.pushgatewayPID,
-                                         resultsPrefix: options.resultsPrefix))
+                                         resultsPrefix: options.resultsPrefix, createdSamples: options.createdSamples))
     exit(0)
 }
 #endif
