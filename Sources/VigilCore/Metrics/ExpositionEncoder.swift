@@ -70,35 +70,37 @@ enum ExpositionEncoder {
         let number = ByteWriter.maxNumberWidth
         var bound = eof.utf8CodeUnitCount
         var largest = bound
-        /// Adds the family's series to the bound and keeps the largest.
-        func add(_ sizing: Sizing, _ prefix: Int, _ labelBlock: Int) {
-            let one = sizing.bound(prefix: prefix, labelBlock: labelBlock)
-            bound &+= one
-            if one > largest { largest = one }
+        /// Adds a family's series to the bound (from the table's totals: no visit to each series) and keeps the
+        /// largest piece (a bound too: the longest prefix and label block need not belong to one series).
+        func add<S>(_ sizing: Sizing, _ snapshot: SeriesSnapshot<S>) {
+            guard !snapshot.series.isEmpty else { return }
+            bound &+= snapshot.series.count &* sizing.perSeries &+ sizing.perPrefix &* snapshot.prefixBytes
+                &+ sizing.perLabelBlock &* snapshot.labelBlockBytes
+            largest = max(largest, sizing.bound(prefix: snapshot.largestPrefix, labelBlock: snapshot.largestLabelBlock))
         }
         for family in families {
             let header: [UInt8]
             switch family {
             case .counter(let f):
-                let series = f.table.snapshot
+                let snapshot = f.table.snapshot
                 // The sample: the prefix (or, in OpenMetrics, `name_total` + label block + `} `), the value, `\n`;
                 // the `_created` line: its name, the label block, `} `, the timestamp, `\n`.
                 let sizing = Sizing(
                     perSeries: (f.openMetricsTotalName.map { $0.count + 2 } ?? 0) + number + 1
                         + (created ? f.createdName.count + 2 + number + 1 : 0),
                     perPrefix: 1, perLabelBlock: created ? 1 : 0)
-                snapshots.append(.counter(f, series, sizing))
+                snapshots.append(.counter(f, snapshot.series, sizing))
                 header = metadata(name: openMetrics ? f.metadataName : f.name, type: "counter", help: f.help,
                                   openMetrics: openMetrics)
-                for s in series { add(sizing, s.samplePrefix.count, s.labelBlock.count) }
+                add(sizing, snapshot)
             case .gauge(let f):
-                let series = f.table.snapshot
+                let snapshot = f.table.snapshot
                 let sizing = Sizing(perSeries: number + 1, perPrefix: 1, perLabelBlock: 0)
-                snapshots.append(.gauge(f, series, sizing))
+                snapshots.append(.gauge(f, snapshot.series, sizing))
                 header = metadata(name: f.name, type: "gauge", help: f.help, openMetrics: openMetrics)
-                for s in series { add(sizing, s.samplePrefix.count, 0) }
+                add(sizing, snapshot)
             case .histogram(let f):
-                let series = f.table.snapshot
+                let snapshot = f.table.snapshot
                 let lines = f.bucketSuffixOffsets.count - 1
                 // Each bucket line: the prefix, its `le` suffix, the count, `\n`; then `_count`, `_sum` (and
                 // `_created`) lines of name, label block, `} `, number, `\n`.
@@ -106,9 +108,9 @@ enum ExpositionEncoder {
                     + (created ? f.createdName.count + 2 + number + 1 : 0)
                 let sizing = Sizing(perSeries: lines * (number + 1) + f.bucketSuffixBytes.count + tails,
                                     perPrefix: lines, perLabelBlock: created ? 3 : 2)
-                snapshots.append(.histogram(f, series, sizing))
+                snapshots.append(.histogram(f, snapshot.series, sizing))
                 header = metadata(name: f.name, type: "histogram", help: f.help, openMetrics: openMetrics)
-                for s in series { add(sizing, s.bucketPrefix.count, s.labelBlock.count) }
+                add(sizing, snapshot)
             }
             headers.append(header)
             bound &+= header.count

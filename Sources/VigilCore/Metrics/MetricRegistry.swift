@@ -200,6 +200,8 @@ public final class MetricRegistry: Sendable {
         var cursor = ExpositionEncoder.Cursor()
         while !cursor.isFinished {
             let written = ExpositionEncoder.write(prepared, into: chunk, from: &cursor)
+            // The largest piece fits an empty chunk by construction; stop rather than spin if that ever breaks.
+            precondition(written > 0 || cursor.isFinished, "a render piece did not fit an empty chunk")
             if written > 0 { try consume(UnsafeRawBufferPointer(rebasing: chunk[0..<written])) }
         }
     }
