@@ -107,7 +107,7 @@ if includeBenchmarks {
     dependencies.append(.package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"))
     targets.append(.executableTarget(
         name: "VigilBench",
-        dependencies: ["VigilCore", "VigilRuntime", "VigilGzip",
+        dependencies: ["VigilCore", "VigilRuntime", "VigilServer", "VigilGzip",
                        .product(name: "Prometheus", package: "swift-prometheus")],
         path: "Benchmarks/VigilBench",
         swiftSettings: strict))

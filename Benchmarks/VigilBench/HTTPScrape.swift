@@ -30,6 +30,40 @@ final class LoopbackHTTPClient {
     }
 
     func get(accept: String, gzip: Bool) throws -> Response {
+        try request(method: "GET", headers: "Accept: \(accept)\r\n" + (gzip ? "Accept-Encoding: gzip\r\n" : ""), body: [])
+    }
+
+    /// `PUT` of `body` (for pushing series into pushgateway).
+    func put(_ body: [UInt8], contentType: String) throws -> Response {
+        try request(method: "PUT", headers: "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n", body: body)
+    }
+
+    /// The body of the last response, de-chunked (only for checks outside the timed part).
+    func lastBody() throws -> [UInt8] {
+        let data = storage[0..<lastReceived]
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let headerEnd = data.indices.prefix(16_384).first(where: { data[$0...].starts(with: separator) }) else {
+            throw Failure(description: "no HTTP header in the response")
+        }
+        let head = String(decoding: data[..<headerEnd], as: UTF8.self).lowercased()
+        let body = data[(headerEnd + 4)...]
+        guard head.contains("transfer-encoding: chunked") else { return Array(body) }
+        var out: [UInt8] = []
+        var index = body.startIndex
+        while index < body.endIndex {
+            guard let lineEnd = body[index...].firstIndex(of: 13) else { break }
+            let sizeText = String(decoding: body[index..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText, radix: 16) else { throw Failure(description: "bad chunk size") }
+            if size == 0 { return out }
+            out.append(contentsOf: body[(lineEnd + 2)..<(lineEnd + 2 + size)])
+            index = lineEnd + 2 + size + 2
+        }
+        throw Failure(description: "truncated chunked body")
+    }
+
+    private var lastReceived = 0
+
+    private func request(method: String, headers: String, body payload: [UInt8]) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(fd) }
@@ -45,10 +79,8 @@ final class LoopbackHTTPClient {
             }
         }
         guard connected == 0 else { throw Failure(description: "connect to 127.0.0.1:\(port) failed (errno \(errno))") }
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: \(accept)\r\n"
-        if gzip { request += "Accept-Encoding: gzip\r\n" }
-        request += "Connection: close\r\n\r\n"
-        var bytes = Array(request.utf8)
+        let request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(headers)Connection: close\r\n\r\n"
+        var bytes = Array(request.utf8) + payload
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
@@ -68,6 +100,7 @@ final class LoopbackHTTPClient {
             if n == 0 { break }
             received += n
         }
+        lastReceived = received
         return try Self.parse(storage[0..<received])
     }
 

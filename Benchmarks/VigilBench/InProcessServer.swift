@@ -1,62 +1,22 @@
-#if canImport(Hummingbird)
+#if canImport(VigilServer)
 import Hummingbird
 import Logging
-import NIOCore
-import Synchronization
 import VigilCore
-#if canImport(VigilGzip)
-import VigilGzip
-#endif
+import VigilServer
 
-/// A minimal Hummingbird server for `/metrics` inside the benchmark, so a whole scrape of the benchmark's
-/// registry (HTTP parsing, rendering, optional gzip, the loopback transfer) can be timed without filling a
-/// running agent with 100,000 series. It renders the way the agent's server should: plain bodies straight
-/// into a `ByteBuffer` with `render(_:using:)`, reusing the previous response's storage once NIO has
-/// written it (a fresh 60 MB buffer per scrape costs more in page faults than the rendering), and gzip from
-/// the registry's kept buffer.
+/// The agent's HTTP server (`VigilHTTPServer`, the same router, middleware and `/metrics` handler) on
+/// 127.0.0.1 inside the benchmark, so whole scrapes of the benchmark's registry (HTTP parsing, rendering,
+/// gzip, the loopback transfer) can be timed without filling a running agent with 100,000 series.
 enum InProcessServer {
     static func run(registry: MetricRegistry, scrape: @escaping @Sendable (Int) throws -> Void) async throws {
-        let router = Router(context: BasicRequestContext.self)
-        // The server keeps a reference to the last body; when the response that shared it has been written,
-        // the reference is unique again and `clear()` keeps its capacity instead of allocating.
-        let lastBody = Mutex<ByteBuffer>(ByteBufferAllocator().buffer(capacity: 0))
-        router.get("/metrics") { request, _ -> Response in
-            let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
-            var headers: HTTPFields = [.contentType: format.contentType]
-            let gzip = request.headers[.acceptEncoding]?.contains("gzip") ?? false
-            var buffer: ByteBuffer
-            #if canImport(VigilGzip)
-            if gzip {
-                let compressed = registry.withRendered(format) { Gzip.compress(Array($0), level: 1) }
-                buffer = ByteBuffer(bytes: compressed)
-                headers[.contentEncoding] = "gzip"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
-            }
-            #endif
-            buffer = lastBody.withLock { kept in
-                let taken = kept
-                kept = ByteBufferAllocator().buffer(capacity: 0)
-                return taken
-            }
-            buffer.clear()
-            registry.render(format) { maximumSize, write in
-                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximumSize) { write($0) }
-            }
-            let keep = buffer
-            lastBody.withLock { $0 = keep }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
-        }
+        var logger = Logger(label: "vigil-bench")
+        // Stopping the server by cancellation logs errors that mean nothing here.
+        logger.logLevel = .critical
+        let server = VigilHTTPServer(.init(
+            registry: registry, readiness: Readiness(), authenticator: Authenticator(tokens: []), ingestor: nil,
+            logSearch: nil, maxBodyBytes: 1 << 20, makeRequestID: { "bench" }, monotonicSeconds: { 0 }))
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "vigil-bench"),
-            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
-            logger: {
-                // Stopping the server by cancellation logs errors that mean nothing here.
-                var logger = Logger(label: "vigil-bench")
-                logger.logLevel = .critical
-                return logger
-            }())
+        let app = server.makeApplication(host: "127.0.0.1", port: 0, logger: logger) { port in portContinuation.yield(port) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
             var iterator = ports.makeAsyncIterator()

@@ -37,8 +37,10 @@ struct Workload {
         [Double(i % 100) * 0.0031, Double(i % 7) * 0.13 + 0.002, Double(i % 13) * 0.77]
     }
 
-    func fillVigil() -> MetricRegistry {
-        let registry = MetricRegistry()
+    /// With `createdSamples`, OpenMetrics output has a `_created` sample per counter and histogram series
+    /// (the agent's `server.metrics.created_samples: true`).
+    func fillVigil(createdSamples: Bool = false) -> MetricRegistry {
+        let registry = MetricRegistry(clock: { 1_700_000_000.125 }, openMetricsCreatedSamples: createdSamples)
         for f in 0..<Self.familiesPerKind {
             let counters = registry.counter(Self.counterName(f), help: "Benchmark requests.",
                                             labelNames: ["service", "route", "status"])

@@ -29,6 +29,11 @@ struct Options {
     var retainFreedMemory = false
     var serveInProcess = false
     var unit = Workload.Unit.samples
+    var pushgateway: String?
+    var pushgatewayPID: Int32?
+    var rounds = 15
+    var resultsPrefix: String?
+    var createdSamples = false
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -49,6 +54,11 @@ struct Options {
             case "--malloc-keep": options.retainFreedMemory = true
             case "--serve-in-process": options.serveInProcess = true
             case "--count": options.unit = Workload.Unit(rawValue: value()) ?? .samples
+            case "--compare-pushgateway": options.pushgateway = value()
+            case "--pushgateway-pid": options.pushgatewayPID = Int32(value())!
+            case "--rounds": options.rounds = Int(value())!
+            case "--results-prefix": options.resultsPrefix = value()
+            case "--created-samples": options.createdSamples = true
             case "--help", "-h":
                 print("""
                     usage: VigilBench [--series N,N] [--registration-series N] [--peer-registration-series N]
@@ -58,6 +68,10 @@ struct Options {
                     --count samples     (default) count Prometheus time series, i.e. samples: a histogram
                                         with 10 buckets is 13 series (the unit of the issue's figures)
                     --count children    count label sets: each histogram child is one series
+                    --compare-pushgateway http://127.0.0.1:PORT [--pushgateway-pid PID] [--rounds 15]
+                                        [--results-prefix PATH] [--created-samples]
+                                        only the scrape comparison of Benchmarks/scrape/run.sh: the agent's
+                                        HTTP server in-process against pushgateway, same series (--series N)
                     --serve-in-process  also serve each registry over Hummingbird on 127.0.0.1 and time whole
                                         GET /metrics scrapes (plain and gzip)
                     """)
@@ -165,6 +179,15 @@ if options.retainFreedMemory {
     print("malloc: large blocks from the heap, freed memory kept (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD)")
 }
 #endif
+#if canImport(VigilServer)
+if let pushgateway = options.pushgateway {
+    print("load average at start: \(loadAverage())")
+    try await ScrapeComparison.run(.init(series: options.series.first ?? 100_000, rounds: options.rounds,
+                                         pushgateway: pushgateway, pushgatewayPID: options.pushgatewayPID,
+                                         resultsPrefix: options.resultsPrefix, createdSamples: options.createdSamples))
+    exit(0)
+}
+#endif
 print("VigilBench: swift-prometheus \(SwiftPrometheusWorkload.available ? "2.4.1 linked" : "not linked (build with VIGIL_BENCHMARKS=1)")")
 print("load average at start: \(loadAverage())")
 
@@ -176,7 +199,7 @@ for n in options.series {
     var peer: PrometheusCollectorRegistry? = SwiftPrometheusWorkload.fill(workload)
     #endif
     // Two ways to render each: a fresh array per scrape (`render(_:)` / `emitToBuffer()`), and into memory
-    // kept between scrapes (`withRendered` / `emit(into:)` on a cleared buffer).
+    // kept between scrapes (64 KiB pieces, `render(_:chunkBytes:_:)` / `emit(into:)` on a cleared buffer).
     var fresh: [Double] = [], freshOM: [Double] = [], kept: [Double] = [], keptOM: [Double] = []
     var peerFresh: [Double] = [], peerKept: [Double] = []
     var textBytes = 0, omBytes = 0, peerBytes = 0
@@ -192,8 +215,8 @@ for n in options.series {
         let o = time { sink = ours!.render(.openMetrics) }
         omBytes = sink.count
         sink = []
-        let tk = time { textBytes = ours!.withRendered(.prometheusText) { $0.count } }
-        let ok = time { omBytes = ours!.withRendered(.openMetrics) { $0.count } }
+        let tk = time { textBytes = 0; ours!.render(.prometheusText, chunkBytes: 64 << 10) { textBytes += $0.count } }
+        let ok = time { omBytes = 0; ours!.render(.openMetrics, chunkBytes: 64 << 10) { omBytes += $0.count } }
         var p = Double.nan, pk = Double.nan
         #if canImport(Prometheus)
         p = time { peerBytes = SwiftPrometheusWorkload.render(peer!) }
@@ -222,11 +245,15 @@ for n in options.series {
     let body = ours!.render(.prometheusText)
     var compressed = 0
     let gzipTime = median((0..<max(3, iterations / 3)).map { _ in time { compressed = Gzip.compress(body, level: 1).count } })
+    var isal = 0
+    let isalTime = median((0..<max(3, iterations / 3)).map { _ in time { isal = Gzip.compressISAL(body, level: 1).count } })
     _ = textBytes
-    print("  gzip level 1 of the text body: \(format(gzipTime)) (\(body.count) → \(compressed) bytes)")
-    rows.append(Row(what: "gzip (level 1) of the \(n)-series text body", vigil: gzipTime, peer: .nan))
+    print("  gzip of the text body: zlib level 1 \(format(gzipTime)) (\(body.count) → \(compressed) bytes), "
+          + "ISA-L level 1 \(format(isalTime)) (→ \(isal) bytes)")
+    rows.append(Row(what: "gzip (zlib level 1) of the \(n)-series text body", vigil: gzipTime, peer: .nan))
+    rows.append(Row(what: "gzip (ISA-L level 1, what /metrics uses) of the \(n)-series text body", vigil: isalTime, peer: .nan))
     #endif
-    #if canImport(Hummingbird)
+    #if canImport(VigilServer)
     if options.serveInProcess {
         let collected = Mutex<[Row]>([])
         let iterations = n >= 100_000 ? max(3, options.scrapeIterations / 4) : options.scrapeIterations

@@ -3,6 +3,7 @@
 #include "cisal.h"
 #include <isa-l/igzip_lib.h>
 #include <stdlib.h>
+#include <string.h>
 
 static uint32_t level_buffer_size(int level) {
     switch (level) {
@@ -57,3 +58,57 @@ long cisal_gzip_compress(const uint8_t *in, size_t count, uint8_t *out, size_t c
     free(s);
     return result;
 }
+
+struct cisal_stream {
+    struct isal_zstream z;
+    uint8_t *level_buffer;
+    uint32_t level_buffer_size;
+    int level;
+};
+
+cisal_stream *cisal_stream_create(int level) {
+    if (level < 0 || level > ISAL_DEF_MAX_LEVEL) return NULL;
+    cisal_stream *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->level = level;
+    s->level_buffer_size = level_buffer_size(level);
+    if (s->level_buffer_size) {
+        s->level_buffer = malloc(s->level_buffer_size);
+        if (!s->level_buffer) { free(s); return NULL; }
+    }
+    cisal_stream_reset(s);
+    return s;
+}
+
+void cisal_stream_reset(cisal_stream *s) {
+    // isal_deflate_init does not clear everything (see cisal_gzip_compress): start from zeroes each member.
+    memset(&s->z, 0, sizeof s->z);
+    isal_deflate_init(&s->z);
+    s->z.gzip_flag = IGZIP_GZIP;
+    s->z.level = (uint32_t)s->level;
+    s->z.level_buf = s->level_buffer;
+    s->z.level_buf_size = s->level_buffer_size;
+    s->z.flush = NO_FLUSH;
+}
+
+void cisal_stream_destroy(cisal_stream *s) {
+    if (!s) return;
+    free(s->level_buffer);
+    free(s);
+}
+
+long cisal_stream_deflate(cisal_stream *s, const uint8_t *in, uint32_t count, int end,
+                          uint8_t *out, uint32_t capacity, uint32_t *consumed) {
+    s->z.next_in = (uint8_t *)in;
+    s->z.avail_in = count;
+    s->z.next_out = out;
+    s->z.avail_out = capacity;
+    s->z.end_of_stream = end ? 1 : 0;
+    int status = isal_deflate(&s->z);
+    *consumed = count - s->z.avail_in;
+    if (status != COMP_OK) return -2;
+    long written = (long)(capacity - s->z.avail_out);
+    return written;
+}
+
+int cisal_stream_finished(const cisal_stream *s) { return s->z.internal_state.state == ZSTATE_END; }

@@ -69,7 +69,8 @@ public enum Agent {
     }
 
     static func run(_ config: AgentConfiguration, logger: Logger) async throws {
-        let registry = MetricRegistry(clock: { Date().timeIntervalSince1970 })
+        let registry = MetricRegistry(clock: { Date().timeIntervalSince1970 },
+                                      openMetricsCreatedSamples: config.server.metrics.createdSamples)
         ProcessMetrics.register(in: registry, version: VigilVersion.version, revision: VigilRuntime.revision)
         let readiness = Readiness()
         readiness.register("server")

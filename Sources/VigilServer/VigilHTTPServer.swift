@@ -54,9 +54,11 @@ public struct VigilHTTPServer: Sendable {
     let httpDuration: HistogramFamily
     let ingestRequests: CounterFamily
     let authFailures: CounterFamily
+    let metricsEndpoint: MetricsEndpoint
 
     public init(_ deps: Dependencies) {
         self.deps = deps
+        metricsEndpoint = MetricsEndpoint(registry: deps.registry, monotonicSeconds: deps.monotonicSeconds)
         httpRequests = deps.registry.counter("vigil_http_requests_total", help: "HTTP requests served by the agent, by route and status code.", labelNames: ["route", "code"], cardinalityLimit: 200)
         httpDuration = deps.registry.histogram("vigil_http_request_duration_seconds", help: "Time to serve an HTTP request, by route.", labelNames: ["route"], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], cardinalityLimit: 50)
         ingestRequests = deps.registry.counter("vigil_ingest_requests_total", help: "Ingest requests by endpoint and outcome (accepted, partial, rejected, busy, too_large, unauthorized, bad_request).", labelNames: ["endpoint", "outcome"])
@@ -66,7 +68,7 @@ public struct VigilHTTPServer: Sendable {
     /// The route groups, in registration order. A new concern is one more entry here.
     var groups: [any RouteGroup] {
         [
-            MetricsRoutes(registry: deps.registry, monotonicSeconds: deps.monotonicSeconds),
+            MetricsRoutes(endpoint: metricsEndpoint),
             HealthRoutes(readiness: deps.readiness),
             IngestRoutes(ingestor: deps.ingestor, maxBodyBytes: deps.maxBodyBytes, makeRequestID: deps.makeRequestID,
                          outcome: ingestRequests),

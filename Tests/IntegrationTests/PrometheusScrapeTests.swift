@@ -5,10 +5,13 @@ import Testing
 /// OpenMetrics first and parses it strictly, so a clean scrape proves the OpenMetrics output is valid.
 @Suite(.serialized)
 struct PrometheusScrapeTests {
-    @Test func realPrometheusScrapesTheAgent() throws {
+    /// With and without OpenMetrics `_created` samples (`server.metrics.created_samples`), so the strict
+    /// parser sees both shapes.
+    @Test(arguments: [false, true])
+    func realPrometheusScrapesTheAgent(createdSamples: Bool) throws {
         let dir = try Harness.tempDirectory("vigil-prom")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let agent = try AgentProcess(directory: dir)
+        let agent = try AgentProcess(config: "server:\n  metrics:\n    created_samples: \(createdSamples)\n", directory: dir)
         defer { agent.child.stop() }
 
         let promPort = try Harness.freePort()

@@ -8,6 +8,9 @@ struct ByteWriter: ~Copyable {
     private let capacity: Int
     private(set) var count = 0
 
+    /// Bytes still free.
+    var room: Int { capacity &- count }
+
     init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
         self.capacity = capacity

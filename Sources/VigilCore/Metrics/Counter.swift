@@ -8,7 +8,7 @@ import Synchronization
 /// let fromFile = received.labels("file")
 /// fromFile.increment()
 /// ```
-public final class Counter: Sendable {
+public final class Counter: ExposedSeries {
     // Whole-number increments (the common case) are one lock-free add; fractional ones go to a separate
     // double updated with compare-and-swap. The value is their sum.
     private let integerPart = Atomic<UInt64>(0)
@@ -70,4 +70,9 @@ public final class Counter: Sendable {
         let whole = integerPart.load(ordering: .relaxed)
         return fraction == 0 ? Double(whole) : Double(whole) + Double(bitPattern: fraction)
     }
+}
+
+extension Counter {
+    var prefixLength: Int { samplePrefix.count }
+    var labelBlockLength: Int { labelBlock.count }
 }

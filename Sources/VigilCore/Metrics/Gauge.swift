@@ -5,7 +5,7 @@ import Synchronization
 /// let spoolBytes = registry.gauge("vigil_spool_bytes", help: "Bytes in the spool.").labels()
 /// spoolBytes.set(4096)
 /// ```
-public final class Gauge: Sendable {
+public final class Gauge: ExposedSeries {
     private let bits = Atomic<UInt64>(0)
 
     let labelValues: [String]
@@ -42,4 +42,9 @@ public final class Gauge: Sendable {
     public var value: Double {
         Double(bitPattern: bits.load(ordering: .relaxed))
     }
+}
+
+extension Gauge {
+    var prefixLength: Int { samplePrefix.count }
+    var labelBlockLength: Int { 0 }
 }

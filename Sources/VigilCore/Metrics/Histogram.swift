@@ -6,7 +6,7 @@ import Synchronization
 ///                                  labelNames: ["route"], buckets: MetricRegistry.defaultBuckets)
 /// latency.labels("/metrics").observe(0.004)
 /// ```
-public final class Histogram: Sendable {
+public final class Histogram: ExposedSeries {
     struct State {
         /// Per-bucket (not cumulative) counts; the last slot is the `+Inf` bucket.
         var counts: [UInt64]
@@ -81,4 +81,9 @@ public final class Histogram: Sendable {
             return state.counts.map { running &+= $0; return running }
         }
     }
+}
+
+extension Histogram {
+    var prefixLength: Int { bucketPrefix.count }
+    var labelBlockLength: Int { labelBlock.count }
 }

@@ -12,7 +12,7 @@ import Synchronization
 /// ``recordRenderDuration(seconds:)`` after each render (the core reads no clock).
 ///
 /// ```swift
-/// let registry = MetricRegistry(clock: { Date().timeIntervalSince1970 })
+/// let registry = MetricRegistry()
 /// let requests = registry.counter("vigil_http_requests_total", help: "HTTP requests.", labelNames: ["route"])
 /// requests.labels("/metrics").increment()
 /// let body = registry.render(.prometheusText)
@@ -48,21 +48,27 @@ public final class MetricRegistry: Sendable {
     public static let renderDurationMetricName = "vigil_metrics_render_duration_seconds"
 
     public let defaultCardinalityLimit: Int
+    /// Whether OpenMetrics renders carry `_created` samples (see ``init(defaultCardinalityLimit:clock:openMetricsCreatedSamples:)``).
+    public let openMetricsCreatedSamples: Bool
     private let clock: (@Sendable () -> Double)?
     private let state: Mutex<State>
     private let overflowFamily: CounterFamily
     private let renderDuration: Gauge
-    /// Memory `withRendered` renders into, kept between scrapes: a fresh multi-megabyte block each time
-    /// costs more in page faults than the rendering itself.
-    private let scratch = Mutex(RenderScratch())
 
     /// - Parameters:
     ///   - defaultCardinalityLimit: series per family before label sets fold into `other`.
-    ///   - clock: unix time in seconds, used for OpenMetrics `_created` samples; without it they are omitted.
-    public init(defaultCardinalityLimit: Int = 10_000, clock: (@Sendable () -> Double)? = nil) {
+    ///   - clock: unix time in seconds, read once per series for its OpenMetrics `_created` sample.
+    ///   - openMetricsCreatedSamples: whether OpenMetrics output carries a `_created` sample for every counter and
+    ///     histogram series (needs `clock`). Off by default, as in client_golang and client_java: it doubles the
+    ///     lines of a counter-heavy scrape, and Prometheus ignores these samples unless its
+    ///     `created-timestamp-zero-ingestion` feature is on. Prometheus text never has them.
+    public init(defaultCardinalityLimit: Int = 10_000, clock: (@Sendable () -> Double)? = nil,
+                openMetricsCreatedSamples: Bool = false) {
         precondition(defaultCardinalityLimit >= 1, "a cardinality limit must be at least 1")
         self.defaultCardinalityLimit = defaultCardinalityLimit
-        self.clock = clock
+        // Without created samples the creation time is never written: do not read the clock for it.
+        self.clock = openMetricsCreatedSamples ? clock : nil
+        self.openMetricsCreatedSamples = openMetricsCreatedSamples && clock != nil
         // One series per family at most, so this family needs no limit of its own.
         let overflow = CounterFamily(
             name: Self.overflowMetricName,
@@ -156,7 +162,7 @@ public final class MetricRegistry: Sendable {
     /// Renders every family in `format`. Collectors run first; then the series lists are snapshotted (one
     /// lock per family, held only to copy an array reference) and values are read atomically while writing.
     public func render(_ format: ExpositionFormat) -> [UInt8] {
-        ExpositionEncoder.render(prepareFamilies(), format: format)
+        ExpositionEncoder.render(prepareFamilies(), format: format, createdSamples: openMetricsCreatedSamples)
     }
 
     /// Renders straight into memory the caller owns, such as a NIO `ByteBuffer`, saving the copy that
@@ -170,40 +176,40 @@ public final class MetricRegistry: Sendable {
     /// ```
     public func render(_ format: ExpositionFormat,
                        using writer: (_ maximumSize: Int, _ write: (UnsafeMutableRawBufferPointer) -> Int) -> Void) {
-        let prepared = ExpositionEncoder.prepare(prepareFamilies(), format: format)
+        let prepared = ExpositionEncoder.prepare(prepareFamilies(), format: format,
+                                                 createdSamples: openMetricsCreatedSamples)
         writer(prepared.maximumSize) { ExpositionEncoder.write(prepared, into: $0) }
     }
 
-    /// Renders into a buffer the registry keeps between calls and lends it to `body` (valid only inside it),
-    /// for callers that transform the bytes anyway, such as gzip. A call that finds the buffer lent out
-    /// (concurrent scrapes) uses a buffer of its own.
-    public func withRendered<R>(_ format: ExpositionFormat, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let prepared = ExpositionEncoder.prepare(prepareFamilies(), format: format)
-        var buffer = scratch.withLock { $0.take() }
-        defer {
-            let spare = scratch.withLock { kept in
-                // Keep the larger buffer; free the other.
-                if kept.capacity >= buffer.capacity { return buffer }
-                let old = kept
-                kept = buffer
-                return old
-            }
-            var toFree = spare
-            toFree.release()
+    /// Renders in pieces of about `chunkBytes` (more when one series or header needs it), each ending at a line
+    /// end, and hands each to `consume` (valid only during the call) — for callers that transform the bytes
+    /// anyway, such as a streaming compressor. The exposition never exists in memory as a whole, and the
+    /// pieces stay in the processor's cache between rendering and compressing.
+    /// ```swift
+    /// var body: [UInt8] = []
+    /// registry.render(.prometheusText, chunkBytes: 64 << 10) { body.append(contentsOf: $0) }
+    /// ```
+    public func render<E: Error>(_ format: ExpositionFormat, chunkBytes: Int,
+                                 _ consume: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+        let prepared = ExpositionEncoder.prepare(prepareFamilies(), format: format,
+                                                 createdSamples: openMetricsCreatedSamples)
+        // Never more than the whole exposition: a small registry renders in one piece.
+        let size = max(prepared.largestPiece, min(chunkBytes, prepared.maximumSize))
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        defer { chunk.deallocate() }
+        var cursor = ExpositionEncoder.Cursor()
+        while !cursor.isFinished {
+            let written = ExpositionEncoder.write(prepared, into: chunk, from: &cursor)
+            // The largest piece fits an empty chunk by construction; stop rather than spin if that ever breaks.
+            precondition(written > 0 || cursor.isFinished, "a render piece did not fit an empty chunk")
+            if written > 0 { try consume(UnsafeRawBufferPointer(rebasing: chunk[0..<written])) }
         }
-        let memory = buffer.reserve(prepared.maximumSize)
-        let count = ExpositionEncoder.write(prepared, into: memory)
-        return try body(UnsafeRawBufferPointer(rebasing: memory[0..<count]))
     }
 
     private func prepareFamilies() -> [Family] {
         let collectors = state.withLock { $0.collectors }
         for collector in collectors { collector() }
         return state.withLock { $0.ordered }
-    }
-
-    deinit {
-        scratch.withLock { $0.release() }
     }
 
     // MARK: - Registration helpers
@@ -230,35 +236,5 @@ public final class MetricRegistry: Sendable {
     private func overflowCallback(for name: String) -> @Sendable () -> Void {
         let overflowFamily = self.overflowFamily
         return { overflowFamily.labels(name).increment() }
-    }
-}
-
-/// A growable raw buffer that shrinks again when the output has become much smaller. It has one owner at a
-/// time: the registry's mutex hands it out (`take`) and gets it back, hence `@unchecked Sendable`.
-struct RenderScratch: @unchecked Sendable {
-    private var memory = UnsafeMutableRawBufferPointer(start: nil, count: 0)
-
-    var capacity: Int { memory.count }
-
-    /// Moves the buffer out, leaving an empty one.
-    mutating func take() -> RenderScratch {
-        let taken = self
-        self = RenderScratch()
-        return taken
-    }
-
-    mutating func reserve(_ size: Int) -> UnsafeMutableRawBufferPointer {
-        let tooSmall = memory.count < size
-        let wasteful = memory.count > 1 << 20 && size < memory.count / 4
-        if tooSmall || wasteful {
-            release()
-            memory = .allocate(byteCount: size + size / 4, alignment: 16)
-        }
-        return memory
-    }
-
-    mutating func release() {
-        memory.deallocate()
-        memory = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     }
 }

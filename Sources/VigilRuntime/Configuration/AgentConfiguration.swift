@@ -39,6 +39,8 @@ public struct ServerSettings: Sendable, Equatable {
     /// `server.allow_insecure_tokens`: start even when tokens would cross the network in clear text
     /// (listening beyond loopback with tokens but without TLS); the agent then warns at start.
     public var allowInsecureTokens = false
+    /// `server.metrics`: how `/metrics` renders.
+    public var metrics = MetricsEndpointSettings()
     public init() {}
 
     /// True for 127.0.0.0/8, `::1` and `localhost`: addresses no other machine can reach.
@@ -66,6 +68,15 @@ public struct ServerSettings: Sendable, Equatable {
         if host.isEmpty { host = "127.0.0.1" }
         return (host, port)
     }
+}
+
+/// `server.metrics`: options of the `/metrics` exposition.
+public struct MetricsEndpointSettings: Sendable, Equatable {
+    /// `created_samples`: an OpenMetrics `_created` sample (the series' creation time) after every counter and
+    /// histogram series. Off by default, as in client_golang and client_java: it doubles the lines of a
+    /// counter-heavy scrape, and Prometheus reads it only with `--enable-feature=created-timestamp-zero-ingestion`.
+    public var createdSamples = false
+    public init() {}
 }
 
 public enum SpoolWhenFull: String, Sendable, CaseIterable { case block, drop_oldest }

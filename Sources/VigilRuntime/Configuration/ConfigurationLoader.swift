@@ -71,7 +71,7 @@ public enum ConfigurationLoader {
     }
 
     static func readServer(_ top: ObjectReader, into server: inout ServerSettings) {
-        top.object("server", keys: ["listen", "max_body_bytes", "tls", "allow_insecure_tokens"]) { s in
+        top.object("server", keys: ["listen", "max_body_bytes", "tls", "allow_insecure_tokens", "metrics"]) { s in
             if let listen = s.string("listen") {
                 if let (host, port) = ServerSettings.parseListen(listen) {
                     server.host = host; server.port = port
@@ -82,6 +82,9 @@ public enum ConfigurationLoader {
             if let v = s.bytes("max_body_bytes", range: 1_024...(1 << 30)) { server.maxBodyBytes = v }
             if let v = s.bool("allow_insecure_tokens") { server.allowInsecureTokens = v }
             if s.child("tls") != nil { server.tls = readServerTLS(s) }
+            s.object("metrics", keys: ["created_samples"]) { m in
+                if let v = m.bool("created_samples") { server.metrics.createdSamples = v }
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import VigilCore
 
@@ -34,7 +35,7 @@ import Testing
     }
 
     @Test func countersAndGaugesWithEscaping() {
-        let registry = MetricRegistry(clock: { 1_700_000_000.25 })
+        let registry = MetricRegistry(clock: { 1_700_000_000.25 }, openMetricsCreatedSamples: true)
         let requests = registry.counter("app_requests_total", help: "Requests \"served\".\nSecond line \\ end.",
                                         labelNames: ["path", "code"])
         requests.labels("/a\"b", "200").increment()
@@ -87,7 +88,7 @@ import Testing
     }
 
     @Test func histograms() {
-        let registry = MetricRegistry(clock: { 1_700_000_000 })
+        let registry = MetricRegistry(clock: { 1_700_000_000 }, openMetricsCreatedSamples: true)
         let plain = registry.histogram("job_size_bytes", help: "Job sizes.", buckets: [1024])
         plain.labels().observe(.nan)
         let latency = registry.histogram("rpc_duration_seconds", help: "RPC latency.", labelNames: ["method"],
@@ -155,6 +156,93 @@ import Testing
             # EOF
 
             """)
+    }
+
+    /// The default: no `_created` samples, and the clock is never read for them. Prometheus text is the same
+    /// whichever the setting.
+    @Test(arguments: [false, true])
+    func createdSamplesOffByDefault(clockGiven: Bool) {
+        final class Reads: Sendable { let count = Atomic(0) }
+        let reads = Reads()
+        let counting: @Sendable () -> Double = { reads.count.add(1, ordering: .relaxed); return 1_700_000_000 }
+        let clock = clockGiven ? counting : nil
+        let registry = MetricRegistry(clock: clock)
+        #expect(!registry.openMetricsCreatedSamples)
+        let requests = registry.counter("app_requests_total", help: "Requests.", labelNames: ["code"])
+        requests.labels("200").increment()
+        registry.counter("legacy_hits", help: "Hits.").labels().increment(by: 3)
+        let latency = registry.histogram("rpc_duration_seconds", help: "RPC latency.", labelNames: ["method"],
+                                         buckets: [0.1, 1])
+        latency.labels("GET").observe(0.5)
+        registry.histogram("job_size_bytes", help: "Job sizes.", buckets: [1024]).labels().observe(2048)
+
+        #expect(reads.count.load(ordering: .relaxed) == 0)
+        #expect(Self.text(registry, .openMetrics) == Self.ownOpenMetrics + """
+            # TYPE app_requests counter
+            # HELP app_requests Requests.
+            app_requests_total{code="200"} 1
+            # TYPE legacy_hits counter
+            # HELP legacy_hits Hits.
+            legacy_hits_total 3
+            # TYPE rpc_duration_seconds histogram
+            # HELP rpc_duration_seconds RPC latency.
+            rpc_duration_seconds_bucket{method="GET",le="0.1"} 0
+            rpc_duration_seconds_bucket{method="GET",le="1.0"} 1
+            rpc_duration_seconds_bucket{method="GET",le="+Inf"} 1
+            rpc_duration_seconds_count{method="GET"} 1
+            rpc_duration_seconds_sum{method="GET"} 0.5
+            # TYPE job_size_bytes histogram
+            # HELP job_size_bytes Job sizes.
+            job_size_bytes_bucket{le="1024.0"} 0
+            job_size_bytes_bucket{le="+Inf"} 1
+            job_size_bytes_count 1
+            job_size_bytes_sum 2048
+            # EOF
+
+            """)
+
+        let withCreated = MetricRegistry(clock: { 1_700_000_000 }, openMetricsCreatedSamples: true)
+        withCreated.counter("app_requests_total", help: "Requests.", labelNames: ["code"]).labels("200").increment()
+        withCreated.counter("legacy_hits", help: "Hits.").labels().increment(by: 3)
+        withCreated.histogram("rpc_duration_seconds", help: "RPC latency.", labelNames: ["method"], buckets: [0.1, 1])
+            .labels("GET").observe(0.5)
+        withCreated.histogram("job_size_bytes", help: "Job sizes.", buckets: [1024]).labels().observe(2048)
+        #expect(Self.text(withCreated, .openMetrics) == Self.ownOpenMetrics + """
+            # TYPE app_requests counter
+            # HELP app_requests Requests.
+            app_requests_total{code="200"} 1
+            app_requests_created{code="200"} 1700000000.0
+            # TYPE legacy_hits counter
+            # HELP legacy_hits Hits.
+            legacy_hits_total 3
+            legacy_hits_created 1700000000.0
+            # TYPE rpc_duration_seconds histogram
+            # HELP rpc_duration_seconds RPC latency.
+            rpc_duration_seconds_bucket{method="GET",le="0.1"} 0
+            rpc_duration_seconds_bucket{method="GET",le="1.0"} 1
+            rpc_duration_seconds_bucket{method="GET",le="+Inf"} 1
+            rpc_duration_seconds_count{method="GET"} 1
+            rpc_duration_seconds_sum{method="GET"} 0.5
+            rpc_duration_seconds_created{method="GET"} 1700000000.0
+            # TYPE job_size_bytes histogram
+            # HELP job_size_bytes Job sizes.
+            job_size_bytes_bucket{le="1024.0"} 0
+            job_size_bytes_bucket{le="+Inf"} 1
+            job_size_bytes_count 1
+            job_size_bytes_sum 2048
+            job_size_bytes_created 1700000000.0
+            # EOF
+
+            """)
+        #expect(Self.text(registry, .prometheusText) == Self.text(withCreated, .prometheusText))
+    }
+
+    /// Asking for created samples without a clock gives none (there is no creation time to write).
+    @Test func createdSamplesNeedAClock() {
+        let registry = MetricRegistry(openMetricsCreatedSamples: true)
+        registry.counter("app_requests_total", help: "Requests.").labels().increment()
+        #expect(!registry.openMetricsCreatedSamples)
+        #expect(!Self.text(registry, .openMetrics).contains("_created"))
     }
 
     @Test func emptyFamiliesAndCounterWithoutTotalSuffix() {

@@ -156,16 +156,19 @@ import Testing
         #expect(fractional.value == Double(tasks * iterations) * 0.5)
     }
 
-    @Test(arguments: [ExpositionFormat.prometheusText, .openMetrics])
-    func allRenderPathsProduceTheSameBytes(format: ExpositionFormat) {
-        let registry = MetricRegistry(clock: { 1_000 })
+    @Test(arguments: [ExpositionFormat.prometheusText, .openMetrics], [false, true])
+    func allRenderPathsProduceTheSameBytes(format: ExpositionFormat, createdSamples: Bool) {
+        let registry = MetricRegistry(clock: { 1_000 }, openMetricsCreatedSamples: createdSamples)
         let counters = registry.counter("c_total", help: "C \\ \"x\".", labelNames: ["a", "b"])
         let histograms = registry.histogram("h_seconds", help: "H.", labelNames: ["a"], buckets: [0.1, 1, 10])
+        let gauges = registry.gauge("g", help: "G.", labelNames: ["a"])
         for i in 0..<500 {
             counters.labels("v\(i % 7)", "w\"\(i)\n").increment(by: i)
             histograms.labels("v\(i % 11)").observe(Double(i) / 37)
+            gauges.labels("v\(i % 13)").set(Double(i) / 3)
         }
         let array = registry.render(format)
+        #expect(String(decoding: array, as: UTF8.self).contains("_created") == (createdSamples && format == .openMetrics))
         var viaWriter: [UInt8] = []
         registry.render(format) { maximumSize, write in
             #expect(maximumSize >= array.count)
@@ -175,12 +178,39 @@ import Testing
             viaWriter = Array(memory[0..<written])
         }
         #expect(viaWriter == array)
-        for _ in 0..<3 {
-            // The kept buffer is reused (and must not leak earlier, longer output).
-            #expect(registry.withRendered(format) { Array($0) } == array)
+        // Chunked: from "smaller than one series" (raised to the largest piece) to "larger than everything".
+        for chunkBytes in [1, 100, 700, 4_096, 65_536, 1 << 24] {
+            var joined: [UInt8] = []
+            var pieces = 0
+            registry.render(format, chunkBytes: chunkBytes) { piece in
+                pieces += 1
+                #expect(piece.last == UInt8(ascii: "\n"), "every piece ends at a line end")
+                joined.append(contentsOf: piece)
+            }
+            #expect(joined == array, "chunk size \(chunkBytes)")
+            if chunkBytes >= 1 << 24 { #expect(pieces == 1) } else if chunkBytes <= 4_096 { #expect(pieces > 1) }
         }
         let small = MetricRegistry()
-        #expect(small.withRendered(format) { Array($0) } == small.render(format))
+        var smallJoined: [UInt8] = []
+        small.render(format, chunkBytes: 64 << 10) { smallJoined.append(contentsOf: $0) }
+        #expect(smallJoined == small.render(format))
+    }
+
+    /// A chunk holds as many whole series as fit: with room for about three counter series, the pieces
+    /// are the metadata and then series by series, never a line cut in two.
+    @Test func chunksHoldWholeSeries() throws {
+        let registry = MetricRegistry()
+        let family = registry.counter("c_total", help: "C.", labelNames: ["id"])
+        for i in 0..<100 { family.labels(String(i)).increment(by: i) }
+        var pieces: [String] = []
+        registry.render(.prometheusText, chunkBytes: 150) { pieces.append(String(decoding: $0, as: UTF8.self)) }
+        #expect(pieces.count > 10)
+        for piece in pieces {
+            for line in piece.split(separator: "\n") {
+                #expect(line.hasPrefix("#") || line.hasPrefix("c_total{") || line.hasPrefix("vigil_"), "\(line)")
+            }
+        }
+        #expect(pieces.joined() == String(decoding: registry.render(.prometheusText), as: UTF8.self))
     }
 
     @Test func registeringManySeriesInOneFamily() {
