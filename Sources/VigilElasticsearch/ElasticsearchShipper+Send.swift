@@ -1,6 +1,7 @@
 import Logging
 import VigilCore
 import VigilGzip
+import VigilHTTPClient
 import VigilStorage
 
 extension ElasticsearchShipper {
@@ -11,7 +12,6 @@ extension ElasticsearchShipper {
                                             maxRetries: configuration.maxRetries, backoff: backoff)
         var rng = SystemRandomNumberGenerator()
         let headers = ["Content-Type: application/x-ndjson"] + (compressor != nil ? ["Content-Encoding: gzip"] : [])
-            + credentialHeaders
 
         var action = machine.start()
         while true {

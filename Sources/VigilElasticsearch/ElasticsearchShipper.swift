@@ -4,6 +4,7 @@ import ServiceLifecycle
 import Synchronization
 import VigilCore
 import VigilGzip
+import VigilHTTPClient
 import VigilStorage
 
 /// Ships spooled events to Elasticsearch `_bulk`, at least once, with idempotent `create` ids.
@@ -14,7 +15,7 @@ import VigilStorage
 /// - Only the failed items of a request are resent (`429`/`5xx` items); whole-request failures resend
 ///   the same items; `413` (and `400`) split the request in halves down to one document.
 /// - At most `maxInFlight` requests (first attempts and retries alike) are outstanding.
-/// - Blocking work (libcurl, SQLite) runs on dedicated threads, never on the cooperative pool.
+/// - Blocking work (libcurl, SQLite) runs on `BlockingPool` threads, never on the cooperative pool.
 ///
 /// ```swift
 /// let shipper = try ElasticsearchShipper(configuration: .init(url: "http://127.0.0.1:9200"), spool: spool,
@@ -29,9 +30,8 @@ public final class ElasticsearchShipper: Service, Sendable {
     let deadLetters: DeadLetterStore
     let logger: Logger
     let metrics: ElasticsearchMetrics
-    private let client: CurlClient
-    private let io: DedicatedThreadPool<Void>
-    private let credentials: ElasticsearchCredentials
+    private let client: HTTPClient
+    private let io: BlockingPool
     private let encoderConfiguration: BulkEncoderConfiguration
     let backoff: Backoff
     private let shutdownRequested = Atomic<Bool>(false)
@@ -46,13 +46,9 @@ public final class ElasticsearchShipper: Service, Sendable {
         self.deadLetters = deadLetters
         self.logger = logger
         metrics = ElasticsearchMetrics(registry: registry)
-        credentials = try ElasticsearchCredentials(configuration.auth, environment: environment)
-        let tls = CurlTLSOptions(caFile: configuration.tls.caFile, certFile: configuration.tls.certFile,
-                                 keyFile: configuration.tls.keyFile, insecureSkipVerify: configuration.tls.insecureSkipVerify)
-        client = CurlClient(configuration: CurlClientConfiguration(connectTimeout: configuration.connectTimeout,
-                                                                   requestTimeout: configuration.requestTimeout, tls: tls),
-                            connections: configuration.maxInFlight)
-        io = DedicatedThreadPool(name: "vigil-es-spool", threads: 1, makeContext: {})
+        // Credentials, timeouts and TLS are the client's; it logs the insecure-TLS warning.
+        client = try configuration.makeHTTPClient(logger: logger, environment: environment)
+        io = BlockingPool(label: "vigil-es-spool")
         encoderConfiguration = configuration.encoderConfiguration(hostName: configuration.hostName ?? ProcessInfo.processInfo.hostName)
         backoff = Backoff(initial: configuration.backoff.initial, maximum: configuration.backoff.max)
     }
@@ -110,9 +106,6 @@ public final class ElasticsearchShipper: Service, Sendable {
 
     public func run() async throws {
         let redactedURL = CurlError.redact(configuration.url)
-        if configuration.tls.insecureSkipVerify {
-            logger.warning("TLS certificate verification is off (tls.insecure_skip_verify)", metadata: ["es.url": "\(redactedURL)"])
-        }
         logger.info("Elasticsearch shipper started", metadata: [
             "es.url": "\(redactedURL)", "es.auth": "\(configuration.auth.type.rawValue)",
             "es.gzip": "\(compressor.map(\.description) ?? "off")", "es.max_in_flight": "\(configuration.maxInFlight)",
@@ -149,7 +142,7 @@ public final class ElasticsearchShipper: Service, Sendable {
         func complete(_ done: [Int64]) async {
             guard !done.isEmpty else { return }
             do {
-                _ = try await io.run { _ in try spool.complete(blockIDs: done) }
+                _ = try await io.run { try spool.complete(blockIDs: done) }
             } catch {
                 // The blocks stay; after a restart they are resent and answered 409, which is harmless.
                 logger.error("cannot complete spool blocks", metadata: ["error": "\(error)"])
@@ -177,7 +170,7 @@ public final class ElasticsearchShipper: Service, Sendable {
 
                 case let .readSpool(after, budget, wanted):
                     do {
-                        let views = try await io.run { _ in try spool.oldestBlockViews(limit: 32, after: after, maxBytes: budget, maxEvents: wanted) }
+                        let views = try await io.run { try spool.oldestBlockViews(limit: 32, after: after, maxBytes: budget, maxEvents: wanted) }
                         if blocksHead > 0 { blocks.removeFirst(blocksHead); blocksHead = 0 }
                         var read: [ShipperStateMachine.BlockRead] = []
                         read.reserveCapacity(views.count)
@@ -188,14 +181,14 @@ public final class ElasticsearchShipper: Service, Sendable {
                             if !view.entries.isEmpty { blocks.append(PendingBlock(blockID: view.blockID, bytes: view.bytes, entries: view.entries)) }
                         }
                         for empty in machine.blocksRead(read, now: now) {
-                            _ = try? await io.run { _ in try spool.complete(blockID: empty) }
+                            _ = try? await io.run { try spool.complete(blockID: empty) }
                         }
                     } catch let error as SpoolCorruptBlockError {
                         // An unreadable block must not wedge the queue: keep a trace, count what it held, move past it.
                         logger.error("spool block cannot be decoded; dead-lettered",
                                      metadata: ["spool.block": "\(error.blockID)", "spool.events": "\(error.events)", "error": "\(error.reason)"])
                         do {
-                            let lost = try await io.run { _ in try spool.discardCorruptBlock(error, sink: "elasticsearch") }
+                            let lost = try await io.run { try spool.discardCorruptBlock(error, sink: "elasticsearch") }
                             metrics.deadLetters.labels("corrupt_spool_block").increment()
                             metrics.deadLettered.increment(by: Int(lost))
                         } catch {
@@ -279,19 +272,18 @@ public final class ElasticsearchShipper: Service, Sendable {
         await refreshSpoolGauges()
     }
 
-    var credentialHeaders: [String] { credentials.headers }
-
+    /// One request with the client's credentials.
     func sendRequest(_ request: CurlRequest) async -> Result<CurlResponse, CurlError> {
         await client.result(for: request)
     }
 
     func ioRun<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await io.run { (_: Void) throws -> T in try body() }
+        try await io.run(body)
     }
 
     private func refreshSpoolGauges() async {
         let spool = self.spool
-        guard let stats = try? await io.run({ _ in try spool.stats() }) else { return }
+        guard let stats = try? await io.run({ try spool.stats() }) else { return }
         metrics.spoolBytes.set(Double(stats.bytes))
         metrics.spoolEvents.set(Double(stats.events))
         let nowMillis = Date().timeIntervalSince1970 * 1000

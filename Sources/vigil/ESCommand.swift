@@ -78,8 +78,11 @@ struct ESCommand: AsyncParsableCommand {
                 for line in try await setup.run() { print(line) }
             } catch let failure as ElasticsearchSetup.Failure {
                 throw ValidationError(failure.description)
-            } catch let error as CurlError {
-                throw ValidationError(error.description)
+            } catch let error as ElasticsearchConfigurationError {
+                throw error
+            } catch {
+                // No response (refused, TLS, timeout): the client's error names the URL without credentials.
+                throw ValidationError("\(error)")
             }
         }
     }
