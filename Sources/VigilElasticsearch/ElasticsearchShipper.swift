@@ -9,6 +9,11 @@ import VigilStorage
 
 /// Ships spooled events to Elasticsearch `_bulk`, at least once, with idempotent `create` ids.
 ///
+/// Every decision is made by two pure state machines in VigilCore: `ShipperStateMachine` (when to read the
+/// spool, launch a batch, complete blocks, flush and stop) and, per batch, `BulkBatchStateMachine` (what to
+/// send, split, retry after a backoff or dead-letter). This type only performs their actions: spool reads and
+/// completions on a `BlockingPool`, encoding, requests through `HTTPClient`, sleeps, metrics and logs.
+///
 /// Invariants:
 /// - A spool block is completed only when each of its events is delivered (2xx), known indexed (409)
 ///   or stored in the dead-letter table; anything else stays in the spool for the next attempt or start.
