@@ -36,9 +36,14 @@ var targets: [Target] = [
 
     .target(name: "VigilGzip", dependencies: ["CZlib", "CISAL"], swiftSettings: strict),
     .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite"], swiftSettings: strict),
+    // The one outbound HTTP client (libcurl) and the one pool for blocking work; every sink and client uses it.
+    .target(
+        name: "VigilHTTPClient",
+        dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: strict),
     .target(
         name: "VigilElasticsearch",
-        dependencies: ["VigilCore", "VigilStorage", "CCurl", "VigilGzip",
+        dependencies: ["VigilCore", "VigilStorage", "VigilHTTPClient", "VigilGzip",
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
         swiftSettings: strict),
@@ -61,7 +66,7 @@ var targets: [Target] = [
         swiftSettings: strict),
     .target(
         name: "VigilRuntime",
-        dependencies: ["VigilCore", "VigilStorage", "VigilElasticsearch", "VigilSources", "VigilServer", "VigilGzip",
+        dependencies: ["VigilCore", "VigilStorage", "VigilHTTPClient", "VigilElasticsearch", "VigilSources", "VigilServer", "VigilGzip",
                        .product(name: "Yams", package: "Yams"),
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -90,11 +95,12 @@ var targets: [Target] = [
 
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Vectors")], swiftSettings: strict),
     .testTarget(name: "VigilStorageTests", dependencies: ["VigilStorage", "VigilCore"], swiftSettings: strict),
-    .testTarget(name: "VigilElasticsearchTests", dependencies: ["VigilElasticsearch", "VigilTestSupport"], swiftSettings: strict),
+    .testTarget(name: "VigilHTTPClientTests", dependencies: ["VigilHTTPClient", "VigilCore", "VigilTestSupport"], swiftSettings: strict),
+    .testTarget(name: "VigilElasticsearchTests", dependencies: ["VigilElasticsearch", "VigilHTTPClient", "VigilTestSupport"], swiftSettings: strict),
     .testTarget(name: "VigilSourcesTests", dependencies: ["VigilSources"], swiftSettings: strict),
     .testTarget(
         name: "VigilServerTests",
-        dependencies: ["VigilServer", "VigilRuntime",
+        dependencies: ["VigilServer", "VigilRuntime", "VigilHTTPClient",
                        .product(name: "HummingbirdTesting", package: "hummingbird"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                        .product(name: "Logging", package: "swift-log"),

@@ -1,9 +1,11 @@
 import Foundation
+import Logging
+import VigilHTTPClient
 
-/// Credentials resolved from files or environment variables. `description` never shows the secret.
+/// The shipper's credentials: its `auth` settings resolved by the HTTP client's ``HTTPCredentials``.
+/// `description` never shows the secret.
 public struct ElasticsearchCredentials: Sendable, CustomStringConvertible {
-    /// The `Authorization` header line, or nil without auth.
-    let authorizationHeader: String?
+    let resolved: HTTPCredentials
     let kind: ElasticsearchConfiguration.Auth.Kind
 
     public var description: String { "ElasticsearchCredentials(\(kind.rawValue), secret redacted)" }
@@ -12,37 +14,45 @@ public struct ElasticsearchCredentials: Sendable, CustomStringConvertible {
     /// - Throws: `ElasticsearchConfigurationError` naming the file or variable (never its content).
     public init(_ auth: ElasticsearchConfiguration.Auth, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         kind = auth.type
-        func secret(file: String?, env: String?, what: String) throws -> String {
-            if let file {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw ElasticsearchConfigurationError(problems: ["cannot read \(what) file \(file)"])
-                }
-                let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !text.isEmpty else { throw ElasticsearchConfigurationError(problems: ["\(what) file \(file) is empty"]) }
-                return text
-            }
-            if let env {
-                guard let text = environment[env]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
-                    throw ElasticsearchConfigurationError(problems: ["environment variable \(env) (\(what)) is not set"])
-                }
-                return text
-            }
-            throw ElasticsearchConfigurationError(problems: ["no \(what) configured"])
-        }
-        switch auth.type {
-        case .none:
-            authorizationHeader = nil
-        case .basic:
-            let password = try secret(file: auth.passwordFile, env: auth.passwordEnv, what: "password")
-            let pair = Data("\(auth.username ?? ""):\(password)".utf8).base64EncodedString()
-            authorizationHeader = "Authorization: Basic \(pair)"
-        case .apiKey:
-            authorizationHeader = "Authorization: ApiKey \(try secret(file: auth.apiKeyFile, env: auth.apiKeyEnv, what: "API key"))"
-        case .bearer:
-            authorizationHeader = "Authorization: Bearer \(try secret(file: auth.tokenFile, env: auth.tokenEnv, what: "token"))"
+        do {
+            resolved = try HTTPCredentials(auth.authentication, environment: environment)
+        } catch let error as HTTPCredentialsError {
+            throw ElasticsearchConfigurationError(problems: [error.description])
         }
     }
 
     /// Header lines to add to each request.
-    var headers: [String] { authorizationHeader.map { [$0] } ?? [] }
+    var headers: [String] { resolved.headers }
+}
+
+extension ElasticsearchConfiguration.Auth {
+    /// These settings in the HTTP client's terms.
+    var authentication: HTTPAuthentication {
+        switch type {
+        case .none: .none
+        case .basic: .basic(username: username ?? "", password: HTTPSecretSource(file: passwordFile, environment: passwordEnv))
+        case .apiKey: .apiKey(HTTPSecretSource(file: apiKeyFile, environment: apiKeyEnv))
+        case .bearer: .bearer(HTTPSecretSource(file: tokenFile, environment: tokenEnv))
+        }
+    }
+}
+
+extension ElasticsearchConfiguration {
+    /// The HTTP client settings: timeouts, TLS, authentication, one connection per request in flight.
+    var httpClientConfiguration: HTTPClientConfiguration {
+        HTTPClientConfiguration(connectTimeout: connectTimeout, requestTimeout: requestTimeout,
+                                tls: CurlTLSOptions(caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile,
+                                                    insecureSkipVerify: tls.insecureSkipVerify),
+                                authentication: auth.authentication, connections: maxInFlight)
+    }
+
+    /// An HTTP client for these settings.
+    /// - Throws: `ElasticsearchConfigurationError` when a secret cannot be read.
+    func makeHTTPClient(logger: Logger, environment: [String: String]) throws -> HTTPClient {
+        do {
+            return try HTTPClient(configuration: httpClientConfiguration, logger: logger, environment: environment)
+        } catch let error as HTTPCredentialsError {
+            throw ElasticsearchConfigurationError(problems: [error.description])
+        }
+    }
 }

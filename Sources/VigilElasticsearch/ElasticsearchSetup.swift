@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import VigilCore
+import VigilHTTPClient
 
 /// Installs what Vigil's documents need in Elasticsearch: an index template with a mapping for the ECS
 /// and Vigil fields (and, optionally, a lifecycle policy). Every call is a `PUT`, so running it again
@@ -86,8 +88,11 @@ public struct ElasticsearchSetup: Sendable {
 
     /// Sends the `PUT`s (policy first: the template refers to it). Returns one line per step.
     public func run(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> [String] {
-        let credentials = try ElasticsearchCredentials(configuration.auth, environment: environment)
-        let outcome = await put(steps(), headers: ["Content-Type: application/json"] + credentials.headers)
+        // The command line prints its own warning for insecure TLS; the client's logger stays quiet.
+        let client = try configuration.makeHTTPClient(logger: Logger(label: "vigil.es.setup") { _ in SwiftLogNoOpLogHandler() },
+                                                      environment: environment)
+        defer { client.shutdown() }
+        let outcome = await put(steps(), headers: ["Content-Type: application/json"], client: client)
         switch outcome {
         case let .success(lines): return lines
         case let .failure(error): throw error
@@ -103,11 +108,7 @@ public struct ElasticsearchSetup: Sendable {
 
     /// Non-throwing on purpose: the Swift 6.3 release optimizer crashed splitting this coroutine when it
     /// threw from inside the loop.
-    private func put(_ steps: [(path: String, body: String)], headers: [String]) async -> Result<[String], any Error> {
-        let tls = CurlTLSOptions(caFile: configuration.tls.caFile, certFile: configuration.tls.certFile,
-                                 keyFile: configuration.tls.keyFile, insecureSkipVerify: configuration.tls.insecureSkipVerify)
-        let client = CurlClient(configuration: CurlClientConfiguration(connectTimeout: configuration.connectTimeout,
-                                                                       requestTimeout: configuration.requestTimeout, tls: tls))
+    private func put(_ steps: [(path: String, body: String)], headers: [String], client: HTTPClient) async -> Result<[String], any Error> {
         var base = configuration.url
         while base.hasSuffix("/") { base.removeLast() }
         var done: [String] = []
@@ -115,19 +116,16 @@ public struct ElasticsearchSetup: Sendable {
             let request = CurlRequest(method: "PUT", url: "\(base)/\(step.path)", headers: headers, body: Array(step.body.utf8))
             switch await client.result(for: request) {
             case let .failure(error):
-                client.shutdown()
                 return .failure(error)
             case let .success(response):
                 guard (200..<300).contains(response.status) else {
                     let reason = (try? JSONReader.parse(response.body))?["error"].map(BulkResponseClassifier.describeError)
                         ?? String(decoding: response.body.prefix(500), as: UTF8.self)
-                    client.shutdown()
                     return .failure(Failure(step: "PUT \(step.path)", status: response.status, reason: reason))
                 }
                 done.append("PUT \(step.path): \(response.status)")
             }
         }
-        client.shutdown()
         return .success(done)
     }
 }

@@ -1,119 +1,70 @@
 import Logging
 import VigilCore
 import VigilGzip
+import VigilHTTPClient
 import VigilStorage
 
 extension ElasticsearchShipper {
-    /// Sends one batch until every document is delivered or dead-lettered (or the task is cancelled),
-    /// resending only what failed and splitting on `413`/`400`.
+    /// Sends one batch until every document is delivered or dead-lettered (or the task is cancelled): the
+    /// driver of `BulkBatchStateMachine`, which decides what to resend, split, wait for and give up on.
     func send(_ batch: Batch) async -> LoopEvent {
-        var results = [DocumentResult](repeating: .unresolved, count: batch.count)
-        var attempts = [Int](repeating: 0, count: batch.count)
-        var deadLetterEntries: [(position: Int, entry: DeadLetterInput)] = []
+        var machine = BulkBatchStateMachine(runs: batch.parts.map { BlockDocuments(blockID: $0.blockID, count: $0.entries.count) },
+                                            maxRetries: configuration.maxRetries, backoff: backoff)
         var rng = SystemRandomNumberGenerator()
         let headers = ["Content-Type: application/x-ndjson"] + (compressor != nil ? ["Content-Encoding: gzip"] : [])
-            + credentialHeaders
 
-        func deadLetter(_ position: Int, status: Int, reason: String) {
-            let (bytes, entry) = batch.document(at: position)
-            let code = Self.reasonCode(reason, status: status)
-            deadLetterEntries.append((position, DeadLetterInput(source: "elasticsearch", position: String(decoding: bytes[entry.id], as: UTF8.self),
-                                                                reason: code, detail: reason, statusCode: status, raw: Array(bytes[entry.body]))))
-        }
-
-        // Parts still to send, as positions in the batch; a split pushes two halves.
-        var parts: [[Int]] = [Array(0..<batch.count)]
-        sending: while var part = parts.popLast() {
-            var failures = 0   // consecutive attempts of this part without progress, for the backoff
-            while !part.isEmpty {
-                if Task.isCancelled { break sending }
-                let encoded = part.count == batch.count ? batch.encoded : batch.encoded.subset(part)
-                let decision = await post(encoded, headers: headers)
-                var retry: [Int] = []
-                var retryReason = ""
-                switch decision {
-                case .allDelivered:
-                    for position in part { results[position] = .delivered }
-                    metrics.delivered.increment(by: part.count)
-                case let .perItem(outcomes):
-                    for (position, outcome) in zip(part, outcomes) {
-                        switch outcome {
-                        case .delivered:
-                            results[position] = .delivered
-                            metrics.delivered.increment()
-                        case .duplicate:
-                            results[position] = .delivered
-                            metrics.duplicate.increment()
-                        case let .deadLetter(status, reason):
-                            deadLetter(position, status: status, reason: reason)
-                        case let .retry(status, reason):
-                            retry.append(position)
-                            retryReason = reason.isEmpty ? "http \(status)" : reason
-                        }
-                    }
-                case let .retryAll(_, reason):
-                    retry = part
-                    retryReason = reason
-                case let .split(status, reason):
-                    if part.count == 1 {
-                        deadLetter(part[0], status: status, reason: reason)
-                    } else {
-                        let middle = part.count / 2
-                        parts.append(Array(part[middle...]))
-                        parts.append(Array(part[..<middle]))
-                        logger.debug("splitting a bulk request", metadata: ["http.status": "\(status)", "es.bulk.items": "\(part.count)"])
-                    }
-                case let .deadLetterAll(status, reason):
-                    for position in part { deadLetter(position, status: status, reason: reason) }
+        var action = machine.start()
+        while true {
+            switch action {
+            case let .send(positions), let .split(_, _, positions):
+                if case let .split(status, itemCount, _) = action {
+                    logger.debug("splitting a bulk request", metadata: ["http.status": "\(status)", "es.bulk.items": "\(itemCount)"])
                 }
+                if Task.isCancelled { action = machine.cancelled(); continue }
+                let encoded = positions.count == batch.count ? batch.encoded : batch.encoded.subset(positions)
+                let response = machine.responseReceived(await post(encoded, headers: headers), using: &rng)
+                if response.delivered > 0 { metrics.delivered.increment(by: response.delivered) }
+                if response.duplicates > 0 { metrics.duplicate.increment(by: response.duplicates) }
+                action = response.next
 
-                // Give up on documents that reached max_retries.
-                if let maxRetries = configuration.maxRetries {
-                    retry = retry.filter { position in
-                        attempts[position] += 1
-                        guard attempts[position] > maxRetries else { return true }
-                        deadLetter(position, status: 0, reason: "max_retries_exceeded: \(retryReason)")
-                        return false
-                    }
-                }
-                guard !retry.isEmpty else { break }
-                metrics.retried.increment(by: retry.count)
-                failures = retry.count < part.count ? 0 : failures + 1
-                part = retry
-                let wait = backoff.delay(attempt: failures, using: &rng)
-                logger.debug("retrying bulk items", metadata: ["es.bulk.items": "\(retry.count)", "reason": "\(retryReason)",
+            case let .retryAfter(wait, positions, reason):
+                metrics.retried.increment(by: positions.count)
+                logger.debug("retrying bulk items", metadata: ["es.bulk.items": "\(positions.count)", "reason": "\(reason)",
                                                                "backoff.ms": "\(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)"])
-                do { try await Task.sleep(for: wait) } catch { break sending }
-            }
-        }
-
-        if !deadLetterEntries.isEmpty {
-            let store = deadLetters
-            let entries = deadLetterEntries.map(\.entry)
-            do {
-                try await ioRun { try store.add(entries) }
-                for (position, entry) in deadLetterEntries {
-                    results[position] = .deadLettered
-                    metrics.deadLetters.labels(entry.reason).increment()
+                do {
+                    try await Task.sleep(for: wait)
+                    action = machine.retryTimerFired()
+                } catch {
+                    action = machine.cancelled()
                 }
-                metrics.deadLettered.increment(by: deadLetterEntries.count)
-                logger.warning("documents dead-lettered", metadata: ["es.bulk.items": "\(deadLetterEntries.count)",
-                                                                     "reason": "\(deadLetterEntries[0].entry.detail ?? "")"])
-            } catch {
-                // Left unresolved: the block stays in the spool and the documents are tried again after a restart.
-                logger.error("cannot store dead letters", metadata: ["error": "\(error)"])
+
+            case let .finish(deadLetters):
+                return .finished(resolved: machine.deadLettersStored(await store(deadLetters, of: batch)))
             }
         }
-        // Per block: how many of its documents this batch resolved (its parts are runs of one block each).
-        var resolved: [(blockID: Int64, count: Int)] = []
-        var position = 0
-        for part in batch.parts {
-            var count = 0
-            for k in position..<position + part.entries.count where results[k] != .unresolved { count += 1 }
-            position += part.entries.count
-            if let last = resolved.last, last.blockID == part.blockID { resolved[resolved.count - 1].count += count } else { resolved.append((part.blockID, count)) }
+    }
+
+    /// Stores a finished batch's dead letters; false when they could not be stored (they then stay
+    /// unresolved: the block stays in the spool and the documents are tried again after a restart).
+    private func store(_ letters: [BulkDeadLetter], of batch: Batch) async -> Bool {
+        guard !letters.isEmpty else { return true }
+        let entries = letters.map { letter in
+            let (bytes, entry) = batch.document(at: letter.position)
+            return DeadLetterInput(source: "elasticsearch", position: String(decoding: bytes[entry.id], as: UTF8.self),
+                                   reason: Self.reasonCode(letter.reason, status: letter.status), detail: letter.reason,
+                                   statusCode: letter.status, raw: Array(bytes[entry.body]))
         }
-        return .finished(resolved: resolved)
+        let store = self.deadLetters
+        do {
+            try await ioRun { try store.add(entries) }
+        } catch {
+            logger.error("cannot store dead letters", metadata: ["error": "\(error)"])
+            return false
+        }
+        for entry in entries { metrics.deadLetters.labels(entry.reason).increment() }
+        metrics.deadLettered.increment(by: entries.count)
+        logger.warning("documents dead-lettered", metadata: ["es.bulk.items": "\(entries.count)", "reason": "\(entries[0].detail ?? "")"])
+        return true
     }
 
     /// One `_bulk` request; transport failures and statuses become a classifier decision.

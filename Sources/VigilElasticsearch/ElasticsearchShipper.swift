@@ -4,9 +4,15 @@ import ServiceLifecycle
 import Synchronization
 import VigilCore
 import VigilGzip
+import VigilHTTPClient
 import VigilStorage
 
 /// Ships spooled events to Elasticsearch `_bulk`, at least once, with idempotent `create` ids.
+///
+/// Every decision is made by two pure state machines in VigilCore: `ShipperStateMachine` (when to read the
+/// spool, launch a batch, complete blocks, flush and stop) and, per batch, `BulkBatchStateMachine` (what to
+/// send, split, retry after a backoff or dead-letter). This type only performs their actions: spool reads and
+/// completions on a `BlockingPool`, encoding, requests through `HTTPClient`, sleeps, metrics and logs.
 ///
 /// Invariants:
 /// - A spool block is completed only when each of its events is delivered (2xx), known indexed (409)
@@ -14,7 +20,7 @@ import VigilStorage
 /// - Only the failed items of a request are resent (`429`/`5xx` items); whole-request failures resend
 ///   the same items; `413` (and `400`) split the request in halves down to one document.
 /// - At most `maxInFlight` requests (first attempts and retries alike) are outstanding.
-/// - Blocking work (libcurl, SQLite) runs on dedicated threads, never on the cooperative pool.
+/// - Blocking work (libcurl, SQLite) runs on `BlockingPool` threads, never on the cooperative pool.
 ///
 /// ```swift
 /// let shipper = try ElasticsearchShipper(configuration: .init(url: "http://127.0.0.1:9200"), spool: spool,
@@ -29,9 +35,8 @@ public final class ElasticsearchShipper: Service, Sendable {
     let deadLetters: DeadLetterStore
     let logger: Logger
     let metrics: ElasticsearchMetrics
-    private let client: CurlClient
-    private let io: DedicatedThreadPool<Void>
-    private let credentials: ElasticsearchCredentials
+    private let client: HTTPClient
+    private let io: BlockingPool
     private let encoderConfiguration: BulkEncoderConfiguration
     let backoff: Backoff
     private let shutdownRequested = Atomic<Bool>(false)
@@ -46,13 +51,9 @@ public final class ElasticsearchShipper: Service, Sendable {
         self.deadLetters = deadLetters
         self.logger = logger
         metrics = ElasticsearchMetrics(registry: registry)
-        credentials = try ElasticsearchCredentials(configuration.auth, environment: environment)
-        let tls = CurlTLSOptions(caFile: configuration.tls.caFile, certFile: configuration.tls.certFile,
-                                 keyFile: configuration.tls.keyFile, insecureSkipVerify: configuration.tls.insecureSkipVerify)
-        client = CurlClient(configuration: CurlClientConfiguration(connectTimeout: configuration.connectTimeout,
-                                                                   requestTimeout: configuration.requestTimeout, tls: tls),
-                            connections: configuration.maxInFlight)
-        io = DedicatedThreadPool(name: "vigil-es-spool", threads: 1, makeContext: {})
+        // Credentials, timeouts and TLS are the client's; it logs the insecure-TLS warning.
+        client = try configuration.makeHTTPClient(logger: logger, environment: environment)
+        io = BlockingPool(label: "vigil-es-spool")
         encoderConfiguration = configuration.encoderConfiguration(hostName: configuration.hostName ?? ProcessInfo.processInfo.hostName)
         backoff = Backoff(initial: configuration.backoff.initial, maximum: configuration.backoff.max)
     }
@@ -102,19 +103,14 @@ public final class ElasticsearchShipper: Service, Sendable {
         }
     }
 
-    enum DocumentResult: Sendable { case delivered, deadLettered, unresolved }
-
+    /// What a batch task reports to the loop: how many documents of each block it resolved.
     enum LoopEvent: Sendable {
-        case tick
-        /// How many documents of each block the batch resolved (delivered or dead-lettered).
-        case finished(resolved: [(blockID: Int64, count: Int)])
+        case timerFired
+        case finished(resolved: [BlockDocuments])
     }
 
     public func run() async throws {
         let redactedURL = CurlError.redact(configuration.url)
-        if configuration.tls.insecureSkipVerify {
-            logger.warning("TLS certificate verification is off (tls.insecure_skip_verify)", metadata: ["es.url": "\(redactedURL)"])
-        }
         logger.info("Elasticsearch shipper started", metadata: [
             "es.url": "\(redactedURL)", "es.auth": "\(configuration.auth.type.rawValue)",
             "es.gzip": "\(compressor.map(\.description) ?? "off")", "es.max_in_flight": "\(configuration.maxInFlight)",
@@ -127,132 +123,98 @@ public final class ElasticsearchShipper: Service, Sendable {
         logger.info("Elasticsearch shipper stopped")
     }
 
+    var stateMachineConfiguration: ShipperStateMachine.Configuration {
+        ShipperStateMachine.Configuration(maxInFlight: configuration.maxInFlight, maxEvents: configuration.batch.maxEvents,
+                                          maxBytes: configuration.batch.maxBytes, batchTimeout: configuration.batch.timeout,
+                                          shutdownTimeout: configuration.shutdownTimeout, statsInterval: configuration.statsInterval,
+                                          pollInterval: .milliseconds(20), readBackoff: backoff)
+    }
+
+    /// The driver of `ShipperStateMachine`: performs its actions (spool reads, batch encoding, completions)
+    /// and reports what happened. Every decision is the machine's.
     private func loop() async {
         let clock = ContinuousClock()
-        let tick = Duration.milliseconds(20)
-        let maxEvents = configuration.batch.maxEvents
-        // Read ahead one batch (by count and by bytes), so the next request is ready when a slot frees up
-        // while memory stays bounded by the batch settings rather than by how big the spool's blocks are.
-        let refillBelow = maxEvents
-        let refillBytes = configuration.batch.maxBytes
+        let start = clock.now
+        var machine = ShipperStateMachine(configuration: stateMachineConfiguration)
         var encoder = BulkEncoder(configuration: encoderConfiguration)
         var blocks: [PendingBlock] = []   // blocks[blocksHead...] still have entries to batch
         var blocksHead = 0
-        var pendingCount = 0   // entries not yet batched
-        var pendingBytes = 0   // their body bytes
-        var oldestPendingSince: ContinuousClock.Instant?
-        var lastBlockID: Int64 = 0
-        var spoolMayHaveMore = true
-        var remainingInBlock: [Int64: Int] = [:]
-        var nextStats = clock.now
-        var deadline: ContinuousClock.Instant?
-        var readFailures = 0
-        var nextReadAllowed = clock.now
         var rng = SystemRandomNumberGenerator()
+        let maxEvents = configuration.batch.maxEvents
+        let maxBytes = configuration.batch.maxBytes
+        let spool = self.spool
+
+        func complete(_ done: [Int64]) async {
+            guard !done.isEmpty else { return }
+            do {
+                _ = try await io.run { try spool.complete(blockIDs: done) }
+            } catch {
+                // The blocks stay; after a restart they are resent and answered 409, which is harmless.
+                logger.error("cannot complete spool blocks", metadata: ["error": "\(error)"])
+            }
+        }
 
         await withTaskGroup(of: LoopEvent.self) { group in
-            var inFlight = 0
-            var tickScheduled = false
-            var exiting = false
-
-            func apply(_ resolved: [(blockID: Int64, count: Int)]) async {
-                var done: [Int64] = []
-                for (blockID, count) in resolved where count > 0 {
-                    guard let left = remainingInBlock[blockID] else { continue }
-                    if left <= count { remainingInBlock[blockID] = nil; done.append(blockID) } else { remainingInBlock[blockID] = left - count }
+            var stopRequested = false
+            loop: while true {
+                let now = clock.now - start
+                if !stopRequested, shutdownRequested.load(ordering: .relaxed) || Task.isCancelled {
+                    stopRequested = true
+                    if case let .startFlushing(inFlight) = machine.shutdownRequested(now: now) {
+                        logger.info("Elasticsearch shipper flushing before shutdown", metadata: ["es.in_flight": "\(inFlight)"])
+                    }
                 }
-                guard !done.isEmpty else { return }
-                let spool = self.spool
-                let completed = done
-                do {
-                    _ = try await io.run { _ in try spool.complete(blockIDs: completed) }
-                } catch {
-                    // The blocks stay; after a restart they are resent and answered 409, which is harmless.
-                    logger.error("cannot complete spool blocks", metadata: ["error": "\(error)"])
-                }
-            }
-
-            while true {
-                let now = clock.now
-                if deadline == nil, shutdownRequested.load(ordering: .relaxed) || Task.isCancelled {
-                    deadline = now + configuration.shutdownTimeout
-                    logger.info("Elasticsearch shipper flushing before shutdown", metadata: ["es.in_flight": "\(inFlight)"])
-                }
-                if let deadline, now >= deadline || Task.isCancelled, !exiting {
-                    exiting = true
+                if Task.isCancelled, case let .cancelInFlight(inFlight, pending)? = machine.cancelled() {
                     group.cancelAll()
                     logger.warning("shutdown deadline reached; undelivered events stay in the spool",
-                                   metadata: ["es.in_flight": "\(inFlight)", "es.pending": "\(pendingCount)"])
+                                   metadata: ["es.in_flight": "\(inFlight)", "es.pending": "\(pending)"])
                 }
-                if exiting {
-                    guard let event = await group.next() else { break }
-                    if case let .finished(resolved) = event { await apply(resolved) }
-                    continue
-                }
-
-                if now >= nextStats {
-                    nextStats = now + configuration.statsInterval
+                switch machine.nextAction(now: now) {
+                case .refreshStats:
                     await refreshSpoolGauges()
-                }
 
-                // Refill from the spool.
-                if pendingCount < refillBelow, pendingBytes < refillBytes, spoolMayHaveMore, now >= nextReadAllowed {
-                    let spool = self.spool
-                    let after = lastBlockID
-                    let budget = refillBytes - pendingBytes
-                    let wanted = refillBelow - pendingCount
+                case let .readSpool(after, budget, wanted):
                     do {
-                        let views = try await io.run { _ in try spool.oldestBlockViews(limit: 32, after: after, maxBytes: budget, maxEvents: wanted) }
-                        readFailures = 0
-                        spoolMayHaveMore = !views.isEmpty
+                        let views = try await io.run { try spool.oldestBlockViews(limit: 32, after: after, maxBytes: budget, maxEvents: wanted) }
                         if blocksHead > 0 { blocks.removeFirst(blocksHead); blocksHead = 0 }
+                        var read: [ShipperStateMachine.BlockRead] = []
+                        read.reserveCapacity(views.count)
                         for view in views {
-                            lastBlockID = max(lastBlockID, view.blockID)
-                            guard !view.entries.isEmpty else {
-                                _ = try? await io.run { _ in try spool.complete(blockID: view.blockID) }
-                                continue
-                            }
-                            remainingInBlock[view.blockID] = view.entries.count
-                            pendingCount += view.entries.count
-                            for entry in view.entries { pendingBytes += entry.body.count }
-                            blocks.append(PendingBlock(blockID: view.blockID, bytes: view.bytes, entries: view.entries))
+                            var bodyBytes = 0
+                            for entry in view.entries { bodyBytes += entry.body.count }
+                            read.append(.init(blockID: view.blockID, events: view.entries.count, bodyBytes: bodyBytes))
+                            if !view.entries.isEmpty { blocks.append(PendingBlock(blockID: view.blockID, bytes: view.bytes, entries: view.entries)) }
                         }
-                        if !views.isEmpty, oldestPendingSince == nil { oldestPendingSince = now }
+                        for empty in machine.blocksRead(read, now: now) {
+                            _ = try? await io.run { try spool.complete(blockID: empty) }
+                        }
                     } catch let error as SpoolCorruptBlockError {
                         // An unreadable block must not wedge the queue: keep a trace, count what it held, move past it.
                         logger.error("spool block cannot be decoded; dead-lettered",
                                      metadata: ["spool.block": "\(error.blockID)", "spool.events": "\(error.events)", "error": "\(error.reason)"])
                         do {
-                            let lost = try await io.run { _ in try spool.discardCorruptBlock(error, sink: "elasticsearch") }
+                            let lost = try await io.run { try spool.discardCorruptBlock(error, sink: "elasticsearch") }
                             metrics.deadLetters.labels("corrupt_spool_block").increment()
                             metrics.deadLettered.increment(by: Int(lost))
                         } catch {
-                            readFailures += 1
-                            nextReadAllowed = now + backoff.delay(attempt: readFailures, using: &rng)
+                            _ = machine.readFailed(now: now, using: &rng)
                             logger.error("cannot discard a corrupt spool block", metadata: ["error": "\(error)"])
                         }
                     } catch {
-                        readFailures += 1
-                        nextReadAllowed = now + backoff.delay(attempt: readFailures, using: &rng)
+                        _ = machine.readFailed(now: now, using: &rng)
                         logger.error("cannot read the spool", metadata: ["error": "\(error)"])
                     }
-                }
 
-                // Launch batches.
-                let flushing = deadline != nil
-                while inFlight < configuration.maxInFlight, pendingCount > 0 {
-                    let available = pendingCount
-                    let waited = oldestPendingSince.map { now - $0 >= configuration.batch.timeout } ?? false
-                    guard available >= maxEvents || pendingBytes >= configuration.batch.maxBytes || waited || flushing else { break }
+                case let .launchBatch(taking, bodyEstimate):
                     // Sized from the bodies it will hold (plus action line and ECS fields, plus room for the
                     // encoder's per-item bound), so the buffer is allocated once: growing a half-megabyte array
                     // copies it and faults in fresh pages.
-                    let taking = min(available, maxEvents)
-                    let bodyEstimate = available <= maxEvents ? pendingBytes : pendingBytes / available * taking
                     var encoded = EncodedBatch()
-                    encoded.reserveCapacity(min(configuration.batch.maxBytes, bodyEstimate + taking * 320) + 65_536, items: taking)
+                    encoded.reserveCapacity(min(maxBytes, bodyEstimate + taking * 320) + 65_536, items: taking)
                     var parts: [BatchPart] = []
                     var full = false
+                    var bodyBytes = 0
+                    var events = 0
                     while !full, blocksHead < blocks.count, encoded.count < maxEvents {
                         let block = blocks[blocksHead]
                         guard let blockBytes = block.bytes else { blocksHead += 1; continue }
@@ -262,17 +224,17 @@ public final class ElasticsearchShipper: Service, Sendable {
                             while next < block.entries.count, encoded.count < maxEvents {
                                 let entry = block.entries[next]
                                 // Stop before a document would push the request past max_bytes (a lone big one still goes).
-                                if encoded.count > 0, encoded.bytes.count + entry.body.count + 256 > configuration.batch.maxBytes { full = true; break }
+                                if encoded.count > 0, encoded.bytes.count + entry.body.count + 256 > maxBytes { full = true; break }
                                 let shape = entry.shape.flatMap { DocumentShape(bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[$0])) }
                                 encoder.append(id: UnsafeBufferPointer(rebasing: bytes[entry.id]), timestampMillis: entry.timestampMillis,
                                                body: UnsafeBufferPointer(rebasing: bytes[entry.body]), shape: shape, to: &encoded)
-                                pendingBytes -= entry.body.count
+                                bodyBytes += entry.body.count
                                 next += 1
                             }
                         }
                         if next > first {
                             parts.append(BatchPart(blockID: block.blockID, bytes: blockBytes, entries: block.entries[first..<next]))
-                            pendingCount -= next - first
+                            events += next - first
                         }
                         if next == block.entries.count {
                             // Every entry is in a batch: drop the queue's reference so the bytes go with the last batch.
@@ -282,28 +244,32 @@ public final class ElasticsearchShipper: Service, Sendable {
                             blocks[blocksHead].next = next
                         }
                     }
-                    oldestPendingSince = pendingCount > 0 ? now : nil
+                    machine.batchLaunched(events: events, bodyBytes: bodyBytes, now: now)
                     let batch = Batch(parts: parts, encoded: encoded)
-                    inFlight += 1
                     group.addTask { await self.send(batch) }
-                }
 
-                if flushing, inFlight == 0, pendingCount == 0, !spoolMayHaveMore { break }
-                if !tickScheduled {
-                    tickScheduled = true
-                    group.addTask {
-                        try? await Task.sleep(for: tick)
-                        return .tick
+                case let .cancelInFlight(inFlight, pending):
+                    group.cancelAll()
+                    logger.warning("shutdown deadline reached; undelivered events stay in the spool",
+                                   metadata: ["es.in_flight": "\(inFlight)", "es.pending": "\(pending)"])
+
+                case let .wait(timer):
+                    if let timer {
+                        group.addTask {
+                            try? await Task.sleep(for: timer)
+                            return .timerFired
+                        }
                     }
-                }
-                guard let event = await group.next() else { continue }
-                switch event {
-                case .tick:
-                    tickScheduled = false
-                    spoolMayHaveMore = true
-                case let .finished(resolved):
-                    inFlight -= 1
-                    await apply(resolved)
+                    guard let event = await group.next() else { continue }
+                    switch event {
+                    case .timerFired:
+                        machine.timerFired()
+                    case let .finished(resolved):
+                        await complete(machine.batchFinished(resolved: resolved))
+                    }
+
+                case .finish:
+                    break loop
                 }
             }
             group.cancelAll()
@@ -311,19 +277,18 @@ public final class ElasticsearchShipper: Service, Sendable {
         await refreshSpoolGauges()
     }
 
-    var credentialHeaders: [String] { credentials.headers }
-
+    /// One request with the client's credentials.
     func sendRequest(_ request: CurlRequest) async -> Result<CurlResponse, CurlError> {
         await client.result(for: request)
     }
 
     func ioRun<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await io.run { (_: Void) throws -> T in try body() }
+        try await io.run(body)
     }
 
     private func refreshSpoolGauges() async {
         let spool = self.spool
-        guard let stats = try? await io.run({ _ in try spool.stats() }) else { return }
+        guard let stats = try? await io.run({ try spool.stats() }) else { return }
         metrics.spoolBytes.set(Double(stats.bytes))
         metrics.spoolEvents.set(Double(stats.events))
         let nowMillis = Date().timeIntervalSince1970 * 1000

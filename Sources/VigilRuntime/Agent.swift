@@ -6,6 +6,7 @@ import VigilCore
 import VigilServer
 import VigilStorage
 import VigilElasticsearch
+import VigilHTTPClient
 
 /// Command-line overrides for `vigil agent`.
 public struct AgentOptions: Sendable {
@@ -99,10 +100,10 @@ public enum Agent {
             let logStore = try LogStore(dataDirectory: config.storage.dataDir, configuration: LogStoreConfiguration(
                 retentionSeconds: Int64(config.sinks.local.retentionSeconds), maxBytes: config.sinks.local.maxBytes,
                 synchronous: storage.synchronous))
-            let sinkIO = BlockingIO(label: "vigil.sink.local")
+            let sinkIO = BlockingPool(label: "vigil.sink.local")
             services.append(.init(service: LocalLogSink(spool: storage.spool, store: logStore, io: sinkIO, registry: registry,
                                                         readiness: readiness, logger: logger, now: nowMillis)))
-            logSearch = LocalLogSearch(store: logStore, io: BlockingIO(label: "vigil.search"), now: nowMillis)
+            logSearch = LocalLogSearch(store: logStore, io: BlockingPool(label: "vigil.search"), now: nowMillis)
         }
 
         // Model monitoring: predictions and labels accepted by any source feed the monitor.

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import VigilCore
 import VigilServer
 import VigilStorage
+import VigilHTTPClient
 
 /// The embedded default sink: moves spooled blocks into the SQLite log store, then completes them in
 /// the spool. A block is completed only after its events are committed in the store (inserts are
@@ -12,7 +13,7 @@ import VigilStorage
 struct LocalLogSink: Service {
     let spool: Spool
     let store: LogStore
-    let io: BlockingIO
+    let io: BlockingPool
     let logger: Logger
     let readiness: Readiness
     let now: @Sendable () -> Int64
@@ -21,7 +22,7 @@ struct LocalLogSink: Service {
     let corruptBlocks: Counter
     let corruptEvents: Counter
 
-    init(spool: Spool, store: LogStore, io: BlockingIO, registry: MetricRegistry, readiness: Readiness, logger: Logger, now: @escaping @Sendable () -> Int64) {
+    init(spool: Spool, store: LogStore, io: BlockingPool, registry: MetricRegistry, readiness: Readiness, logger: Logger, now: @escaping @Sendable () -> Int64) {
         self.spool = spool; self.store = store; self.io = io; self.logger = logger; self.readiness = readiness; self.now = now
         retentionDeleted = registry.counter("vigil_local_store_retention_deleted_total", help: "Events removed from the embedded log store by retention (age or size).").labels()
         stored = registry.counter("vigil_local_store_events_total", help: "Events written to the embedded log store.").labels()
@@ -92,7 +93,7 @@ struct LocalLogSink: Service {
 /// `GET /v1/logs/search` over the embedded log store.
 struct LocalLogSearch: LogSearching {
     let store: LogStore
-    let io: BlockingIO
+    let io: BlockingPool
     let now: @Sendable () -> Int64
 
     func search(parameters: [(name: String, value: String)]) async throws -> [UInt8] {

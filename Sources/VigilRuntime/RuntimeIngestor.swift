@@ -3,6 +3,7 @@ import Synchronization
 import VigilCore
 import VigilServer
 import VigilStorage
+import VigilHTTPClient
 
 /// HTTP ingest: each line goes once through the pipeline; accepted events and the rejected lines'
 /// dead letters are committed to the spool in one transaction before the request is answered, so
@@ -10,11 +11,11 @@ import VigilStorage
 final class RuntimeIngestor: EventIngestor {
     private let pipeline: Mutex<EventPipeline>
     private let spool: Spool
-    private let io: BlockingIO
+    private let io: BlockingPool
     private let onAccepted: @Sendable ([Event]) -> Void
     private let now: @Sendable () -> Int64
 
-    init(pipeline: EventPipeline, spool: Spool, io: BlockingIO, now: @escaping @Sendable () -> Int64,
+    init(pipeline: EventPipeline, spool: Spool, io: BlockingPool, now: @escaping @Sendable () -> Int64,
          onAccepted: @escaping @Sendable ([Event]) -> Void) {
         self.pipeline = Mutex(pipeline)
         self.spool = spool

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import VigilCore
+import VigilHTTPClient
 import VigilElasticsearch
 import VigilServer
 import VigilStorage
@@ -137,7 +138,7 @@ public enum Ship {
             let store = try LogStore(dataDirectory: config.storage.dataDir, configuration: LogStoreConfiguration(
                 retentionSeconds: Int64(config.sinks.local.retentionSeconds), maxBytes: config.sinks.local.maxBytes,
                 synchronous: storage.synchronous))
-            sink = LocalLogSink(spool: storage.spool, store: store, io: BlockingIO(label: "vigil.sink.local"), registry: registry,
+            sink = LocalLogSink(spool: storage.spool, store: store, io: BlockingPool(label: "vigil.sink.local"), registry: registry,
                                 readiness: Readiness(), logger: logger, now: { Int64(Date().timeIntervalSince1970 * 1000) })
             sinkName = "local"
         }

@@ -4,13 +4,14 @@ import ServiceLifecycle
 import VigilCore
 import VigilSources
 import VigilStorage
+import VigilHTTPClient
 
 /// Builds the file and stdin sources and the sink they hand batches to: events, the batch's rejected
 /// lines (as dead letters) and the file checkpoint are committed to the spool in ONE transaction, so a
 /// checkpoint never runs ahead of the events it covers, and a crash replays at most an uncommitted batch
 /// (with the same deterministic ids, so nothing is indexed twice).
 enum SourceWiring {
-    static func makeSink(spool: Spool, io: BlockingIO, onAccepted: @escaping @Sendable ([Event]) -> Void) -> SourceSink {
+    static func makeSink(spool: Spool, io: BlockingPool, onAccepted: @escaping @Sendable ([Event]) -> Void) -> SourceSink {
         { events, rejects, checkpoint in
             let letters = rejects.map { DeadLetterInput(source: $0.source, position: $0.position, reason: $0.reason.rawValue, detail: $0.message, raw: $0.raw) }
             // Events go in as they are (they are `SpoolEncodable`): no record array per batch.
@@ -48,7 +49,7 @@ enum SourceWiring {
                 // stdin ends; the agent keeps serving after it (use `vigil ship` to stop at end of input).
                 // Its own executor: its reads wait for input, which must not hold the spool's appends back.
                 let stdin = StdinSource(pipeline: pipeline, runID: "\(getpid())-\(Int(Date().timeIntervalSince1970))", logger: logger,
-                                        executor: BlockingIO(label: "vigil.sources.stdin"), sink: sink)
+                                        executor: BlockingPool(label: "vigil.sources.stdin"), sink: sink)
                 out.append(.init(service: stdin, successTerminationBehavior: .ignore))
             }
         }
@@ -57,4 +58,4 @@ enum SourceWiring {
 }
 
 /// The sources run their blocking reads on the runtime's executor.
-extension BlockingIO: BlockingExecutor {}
+extension BlockingPool: BlockingExecutor {}

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import VigilCore
 import VigilStorage
+import VigilHTTPClient
 
 /// Opens the agent's SQLite state in the data directory (spool, checkpoints, dead letters) and exposes
 /// the spool's figures as metrics, read at scrape time.
@@ -9,7 +10,7 @@ final class StorageRuntime: Sendable {
     let database: VigilDatabase
     let spool: Spool
     let deadLetters: DeadLetterStore
-    let io = BlockingIO(label: "vigil.storage")
+    let io = BlockingPool(label: "vigil.storage")
     let synchronous: SQLiteSynchronous
 
     init(settings: StorageSettings, registry: MetricRegistry, logger: Logger) throws {

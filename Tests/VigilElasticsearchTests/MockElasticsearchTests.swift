@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 import VigilElasticsearch
+import VigilHTTPClient
 import VigilGzip
 import VigilTestSupport
 

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 import VigilCore
+import VigilHTTPClient
 @testable import VigilRuntime
 import VigilServer
 import VigilStorage
@@ -101,8 +102,8 @@ struct RouteAuthorisationTests {
             let database = try VigilDatabase(dataDirectory: directory.path)
             let spool = try Spool(database: database, configuration: SpoolConfiguration())
             let pipeline = try EventPipeline(configuration: PipelineConfiguration(), registry: registry)
-            let ingestor = RuntimeIngestor(pipeline: pipeline, spool: spool, io: BlockingIO(label: "test"), now: { 1_700_000_000_000 }, onAccepted: { _ in })
-            let search = LocalLogSearch(store: try LogStore(dataDirectory: directory.path), io: BlockingIO(label: "test.search"), now: { 1_700_000_000_000 })
+            let ingestor = RuntimeIngestor(pipeline: pipeline, spool: spool, io: BlockingPool(label: "test"), now: { 1_700_000_000_000 }, onAccepted: { _ in })
+            let search = LocalLogSearch(store: try LogStore(dataDirectory: directory.path), io: BlockingPool(label: "test.search"), now: { 1_700_000_000_000 })
             let controller = RolloutController(
                 definitions: [try RolloutDefinition(model: "fraud", champion: "v3", challenger: "v4")],
                 store: SQLiteRolloutStore(database: database), evidence: LocalRolloutEvidence(), registry: registry,

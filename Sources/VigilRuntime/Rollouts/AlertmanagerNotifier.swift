@@ -2,7 +2,7 @@ import FoundationEssentials
 import Logging
 import Synchronization
 import VigilCore
-import VigilElasticsearch
+import VigilHTTPClient
 
 /// Pushes rollout alerts to Alertmanager's v2 API (`POST /api/v2/alerts`): fired on a rollback or a hold for
 /// sample-ratio mismatch, re-sent while active, resolved with `endsAt` (see ``RolloutAlertState``).

@@ -1,6 +1,6 @@
 import FoundationEssentials
 import VigilCore
-import VigilElasticsearch
+import VigilHTTPClient
 
 /// `vigil rollout list|status|start|promote|rollback|pause|resume`: a client of the agent's control API.
 public enum RolloutCLI {

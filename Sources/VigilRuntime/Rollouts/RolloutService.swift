@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import VigilCore
 import VigilStorage
+import VigilHTTPClient
 
 /// Runs the agent's rollouts: restores their state, evaluates them every `interval`, pushes due alerts, and
 /// saves the local evidence counters so a restart continues them.
@@ -11,14 +12,14 @@ public final class RolloutService: Service, Sendable {
     public let evidence: LocalRolloutEvidence
     private let alertmanager: AlertmanagerNotifier?
     private let snapshots: StateSnapshotStore
-    private let io: BlockingIO
+    private let io: BlockingPool
     private let interval: Duration
     private let logger: Logger
 
     static let evidenceKey = "rollout-evidence"
 
     init(controller: RolloutController, evidence: LocalRolloutEvidence, alertmanager: AlertmanagerNotifier?,
-         snapshots: StateSnapshotStore, io: BlockingIO, interval: Duration, logger: Logger) {
+         snapshots: StateSnapshotStore, io: BlockingPool, interval: Duration, logger: Logger) {
         self.controller = controller
         self.evidence = evidence
         self.alertmanager = alertmanager
@@ -31,7 +32,7 @@ public final class RolloutService: Service, Sendable {
     /// Builds the rollout runtime of an agent: SQLite store, local evidence (restored), notifiers.
     static func make(_ config: AgentConfiguration, database: VigilDatabase, registry: MetricRegistry, logger: Logger,
                      now: @escaping @Sendable () -> Int64) throws -> (service: RolloutService, webhooks: WebhookNotifier?) {
-        let io = BlockingIO(label: "vigil.rollouts")
+        let io = BlockingPool(label: "vigil.rollouts")
         let snapshots = StateSnapshotStore(database: database)
         var ledger = RolloutEvidenceLedger()
         if let bytes = try snapshots.get(evidenceKey) {
@@ -93,8 +94,8 @@ public final class RolloutService: Service, Sendable {
 /// Runs a synchronous store's SQLite calls on the blocking-work executor, off the cooperative pool.
 struct BlockingRolloutStore: RolloutStore {
     let store: SQLiteRolloutStore
-    let io: BlockingIO
-    init(_ store: SQLiteRolloutStore, io: BlockingIO) { self.store = store; self.io = io }
+    let io: BlockingPool
+    init(_ store: SQLiteRolloutStore, io: BlockingPool) { self.store = store; self.io = io }
 
     func load(model: String) async throws -> RolloutSnapshot? { try await io.run { try store.load(model: model) } }
     func commit(_ snapshot: RolloutSnapshot, transition: RolloutTransition) async throws -> Bool {

@@ -1,7 +1,7 @@
 import Logging
 import ServiceLifecycle
 import VigilCore
-import VigilElasticsearch
+import VigilHTTPClient
 
 /// Posts every rollout change to the configured webhooks, signed with `X-Vigil-Signature: sha256=<hex HMAC>` and
 /// carrying an `Idempotency-Key`, retrying with exponential backoff and full jitter on network errors, 408, 429

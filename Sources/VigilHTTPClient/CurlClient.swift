@@ -8,12 +8,32 @@ public struct CurlRequest: Sendable {
     /// Header lines as `Name: value`. Values may hold secrets: they are never logged.
     public var headers: [String]
     public var body: [UInt8]
+    /// This request's whole-transfer timeout; nil uses the client's `requestTimeout`.
+    public var timeout: Duration?
 
-    public init(method: String, url: String, headers: [String] = [], body: [UInt8] = []) {
+    public init(method: String, url: String, headers: [String] = [], body: [UInt8] = [], timeout: Duration? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.timeout = timeout
+    }
+
+    /// The request for a log line: the URL without credentials and each header's value replaced by
+    /// `<redacted>` when the header can carry a secret (`Authorization`, `Proxy-Authorization`, `Cookie`,
+    /// any name with `key`, `token` or `secret`).
+    public var redactedDescription: String {
+        let headers = self.headers.map(CurlRequest.redactHeader).joined(separator: ", ")
+        return "\(method) \(CurlError.redact(url)) [\(headers)]"
+    }
+
+    /// `Name: <redacted>` for a header that can carry a secret, the line unchanged otherwise.
+    public static func redactHeader(_ line: String) -> String {
+        guard let colon = line.firstIndex(of: ":") else { return line }
+        let name = line[..<colon].lowercased()
+        let secret = name == "authorization" || name == "proxy-authorization" || name == "cookie"
+            || name.contains("key") || name.contains("token") || name.contains("secret")
+        return secret ? String(line[..<colon]) + ": <redacted>" : line
     }
 }
 
@@ -69,9 +89,10 @@ public struct CurlClientConfiguration: Sendable {
 
 /// A blocking-libcurl HTTP client with an async API.
 ///
-/// Each of `connections` dedicated threads owns one easy handle, so connections are kept alive between
-/// requests and transfers never block the cooperative thread pool. Cancelling the calling task aborts
-/// the transfer.
+/// Transfers run on a ``BlockingPool`` of `connections` threads, never on the cooperative pool. Easy handles
+/// are kept in a cache and reused, so connections stay alive between requests. Cancelling the calling task
+/// aborts the transfer. Most callers use ``HTTPClient``, which adds credentials, the insecure-TLS warning
+/// and a simpler `request(...)`.
 ///
 /// ```swift
 /// let client = CurlClient(configuration: .init(), connections: 2)
@@ -79,17 +100,35 @@ public struct CurlClientConfiguration: Sendable {
 /// client.shutdown()
 /// ```
 public final class CurlClient: Sendable {
-    private struct EasyHandle: @unchecked Sendable { let raw: UnsafeMutableRawPointer? }
+    /// Idle easy handles, cleaned up when the last transfer using the cache has finished.
+    private final class HandleCache: Sendable {
+        private struct Handle: @unchecked Sendable { let raw: UnsafeMutableRawPointer? }
+        private let idle = Mutex<[Handle]>([])
 
-    private let pool: DedicatedThreadPool<EasyHandle>
+        /// An idle handle, or a new one.
+        func take() -> UnsafeMutableRawPointer? {
+            if let handle = idle.withLock({ $0.popLast() }) { return handle.raw }
+            return curl_easy_init()
+        }
+
+        func give(_ raw: UnsafeMutableRawPointer?) {
+            guard let raw else { return }
+            idle.withLock { $0.append(Handle(raw: raw)) }
+        }
+
+        deinit {
+            for handle in idle.withLock({ $0 }) { curl_easy_cleanup(handle.raw) }
+        }
+    }
+
+    private let pool: BlockingPool
+    private let handles = HandleCache()
     public let configuration: CurlClientConfiguration
 
     public init(configuration: CurlClientConfiguration, connections: Int = 1) {
         Self.globalInit
         self.configuration = configuration
-        pool = DedicatedThreadPool(name: "vigil-curl", threads: max(1, connections),
-                                   makeContext: { EasyHandle(raw: curl_easy_init()) },
-                                   destroyContext: { curl_easy_cleanup($0.raw) })
+        pool = BlockingPool(label: "vigil-curl", threads: max(1, connections))
     }
 
     // curl_global_init is not thread-safe; run it once before any handle exists.
@@ -108,12 +147,19 @@ public final class CurlClient: Sendable {
     public func result(for request: CurlRequest) async -> Result<CurlResponse, CurlError> {
         let cancelled = CancelFlag()
         let configuration = self.configuration
+        let handles = self.handles
         let result: Result<CurlResponse, CurlError> = await withTaskCancellationHandler {
-            await pool.run { handle in
-                if cancelled.isSet {
-                    return .failure(CurlError(code: Int(CURLE_ABORTED_BY_CALLBACK.rawValue), message: "cancelled", url: request.url))
+            do {
+                return try await pool.run {
+                    if cancelled.isSet {
+                        return .failure(CurlError(code: Int(CURLE_ABORTED_BY_CALLBACK.rawValue), message: "cancelled", url: request.url))
+                    }
+                    let handle = handles.take()
+                    defer { handles.give(handle) }
+                    return Self.perform(request, on: handle, configuration: configuration, cancelled: cancelled)
                 }
-                return Self.perform(request, on: handle.raw, configuration: configuration, cancelled: cancelled)
+            } catch {
+                return .failure(CurlError(code: Int(CURLE_FAILED_INIT.rawValue), message: "client is shut down", url: request.url))
             }
         } onCancel: {
             cancelled.set()
@@ -159,7 +205,7 @@ public final class CurlClient: Sendable {
                 _ = ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
                 _ = ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
                 _ = ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(configuration.connectTimeout))
-                _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(configuration.requestTimeout))
+                _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(request.timeout ?? configuration.requestTimeout))
                 _ = ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
                 _ = ccurl_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
                 switch request.method {

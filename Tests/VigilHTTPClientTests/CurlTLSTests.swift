@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import VigilElasticsearch
+@testable import VigilHTTPClient
 
 /// TLS options reach libcurl: a loopback `openssl s_server` with a CA made in the test.
 @Suite(.serialized) struct CurlTLSTests {
