@@ -33,7 +33,7 @@ var targets: [Target] = [
     .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
     .target(name: "VigilGzip", dependencies: ["CZlib", "CISAL"], swiftSettings: strict),
-    .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite"], swiftSettings: strict),
+    .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite", "VigilGzip"], swiftSettings: strict),
     .target(
         name: "VigilElasticsearch",
         dependencies: ["VigilCore", "VigilStorage", "CCurl", "VigilGzip",
