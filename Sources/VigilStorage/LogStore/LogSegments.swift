@@ -45,7 +45,7 @@ struct LogSegments {
     /// Opens for writing: takes the lock, deletes segments not in `referenced`, starts a new active segment.
     init(writing directory: String, segmentBytes: Int64, fsyncEachWrite: Bool, referenced: Set<Int64>) throws {
         self.directory = directory
-        self.segmentBytes = max(1 << 16, segmentBytes)
+        self.segmentBytes = max(4096, segmentBytes)
         self.fsyncEachWrite = fsyncEachWrite
         try FileSystem.createDirectory(directory)
         let lockPath = directory + "/LOCK"

@@ -54,7 +54,7 @@ extension LogStore {
             }
             let block = builder.seal(compressionLevel: configuration.compressionLevel)
             let (segment, offset) = try w.segments.append(block.bytes)
-            replacements.append(PendingRow(segment: segment, offset: offset, info: block.info))
+            replacements.append(PendingRow(segment: segment, offset: offset, info: block.info, seq: row.seq))
         }
         return try remove(expired + straddling, replacements: replacements, &w) - replacements.reduce(0) { $0 + $1.info.count }
     }

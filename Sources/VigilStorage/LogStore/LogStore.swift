@@ -110,6 +110,8 @@ public final class LogStore: Sendable {
         var segment: Int64
         var offset: Int64
         var info: LogBlock.Info
+        /// Set when a rewritten block keeps the place of the one it replaces (ties in time sort by it).
+        var seq: Int64? = nil
     }
 
     public convenience init(dataDirectory: String, configuration: LogStoreConfiguration = LogStoreConfiguration()) throws {
@@ -330,8 +332,8 @@ public final class LogStore: Sendable {
     static func insertRows(_ rows: [PendingRow], _ conn: SQLiteConnection) throws {
         guard !rows.isEmpty else { return }
         let statement = try conn.statement("""
-            INSERT INTO log_blocks(segment, offset, bloom_lines, meta_len, raw_meta_len, bodies_len, raw_bodies_len, count, min_ts, max_ts, services, levels)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO log_blocks(segment, offset, bloom_lines, meta_len, raw_meta_len, bodies_len, raw_bodies_len, count, min_ts, max_ts, services, levels, seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for row in rows {
             defer { statement.reset() }
@@ -340,7 +342,8 @@ public final class LogStore: Sendable {
                                 .integer(Int64(info.rawMetaLength)), .integer(Int64(info.bodiesLength)), .integer(Int64(info.rawBodiesLength)),
                                 .integer(Int64(info.count)), .integer(info.minTs), .integer(info.maxTs),
                                 .text(info.services.joined(separator: String(listSeparator))),
-                                .text(info.levels.joined(separator: String(listSeparator)))])
+                                .text(info.levels.joined(separator: String(listSeparator))),
+                                row.seq.map { .integer($0) } ?? .null])
             _ = try statement.step()
         }
     }
