@@ -2,7 +2,7 @@
 # Embedded log store benchmark (release builds, loopback, one run of everything so ratios are taken together).
 #
 #   Benchmarks/logstore/run.sh
-#   LINES=300000 RUNS=3 STORE_LINES=10000000 Benchmarks/logstore/run.sh
+#   LINES=300000 RUNS=3 STORE_REPEAT=10 SEARCH_RUNS=21 Benchmarks/logstore/run.sh
 #   BASELINE=/path/to/old/release/dir Benchmarks/logstore/run.sh   # also the agent built from an older commit
 #                                                                   # (the SQLite FTS5 store), same run
 #
@@ -14,8 +14,10 @@
 #    until the store has committed (vigil_local_store_events_total) or the mock has received every line.
 #    Reported: wall s, events/s, CPU s per million events (user+sys of the agent, /usr/bin/time -v), peak RSS,
 #    and for the stores the bytes on disk per event. Medians over RUNS.
-# 2. Search: a STORE_LINES-event store is filled through the store API by LogStoreBench (tailing 10M lines
-#    through the agent would take too long here; the fill's own CPU per event is reported too), then each
+# 2. Search: a 10M-event store is filled through the store API by LogStoreBench from the standard 1M-line file
+#    read STORE_REPEAT times (ids and times shifted per pass: generating and tailing 10M lines takes too long
+#    on these machines; the bodies repeat, so a request id occurs once per pass; the fill's own CPU per event
+#    is reported too), then each
 #    query runs SEARCH_RUNS times in process (p50/p90) and a few times through `vigil logs search` (whole
 #    process). With BASELINE, the same CLI queries also run on the 1M-line stores of step 1, old and new.
 set -euo pipefail
@@ -25,7 +27,7 @@ HERE=$ROOT/Benchmarks/logstore
 SHARED=${SHARED:-$ROOT/../shared}
 LINES=${LINES:-1000000}
 RUNS=${RUNS:-3}
-STORE_LINES=${STORE_LINES:-10000000}
+STORE_REPEAT=${STORE_REPEAT:-10}
 SEARCH_RUNS=${SEARCH_RUNS:-21}
 OUT=${OUT:-$ROOT/bench-out/logstore}
 SCRATCH=${SCRATCH:-$ROOT/.build}
@@ -148,21 +150,22 @@ PYEOF
 } | tee "$SUMMARY" >&2
 cp "$INGEST" "$RESULTS_DIR/ingest-$STAMP.tsv"
 
-# 2. Search on a STORE_LINES-event store.
-BIG=$OUT/logs-$STORE_LINES.jsonl
-[[ -s $BIG ]] || $PY "$SHARED/bench/gen_logs.py" --lines "$STORE_LINES" --seed 42 --out "$BIG" >&2
+# 2. Search on a 10M-event store (the standard 1M-line file, STORE_REPEAT passes).
+BASE=$OUT/logs-1000000.jsonl
+[[ -s $BASE ]] || $PY "$SHARED/bench/gen_logs.py" --lines 1000000 --seed 42 --out "$BASE" >&2
+STORE_LINES=$((1000000 * STORE_REPEAT))
 STORE=$OUT/store-$STORE_LINES
 rm -rf "$STORE"; mkdir -p "$STORE"
-# The needle: the last part of the request id of the middle line (one event in the whole store).
-NEEDLE=$(sed -n "$((STORE_LINES / 2 + 1))p" "$BIG" | $PY -c "import json,sys; print(json.load(sys.stdin)['request_id'].split('-')[-1])")
+# The needle: the last part of the request id of the middle line (one event per pass).
+NEEDLE=$(sed -n 500001p "$BASE" | $PY -c "import json,sys; print(json.load(sys.stdin)['request_id'].split('-')[-1])")
 {
   echo
   echo "## Store filled through the store API with $STORE_LINES events (LogStoreBench fill, one process)"
-  /usr/bin/time -v -o "$OUT/fill-time.txt" "$BENCH" fill "$STORE" "$BIG"
+  /usr/bin/time -v -o "$OUT/fill-time.txt" "$BENCH" fill "$STORE" "$BASE" "$STORE_REPEAT"
   echo "process_peak_rss_mib	$(awk -F': ' '/Maximum resident/ {printf "%.1f", $2 / 1024}' "$OUT/fill-time.txt")"
   echo "disk_bytes_per_event	$(du -sb "$STORE"/logs* | awk -v n="$STORE_LINES" '{s += $1} END {printf "%.1f", s / n}')"
   echo
-  echo "## Search on $STORE_LINES events, in process, $SEARCH_RUNS runs each (needle $NEEDLE)"
+  echo "## Search on $STORE_LINES events, in process, $SEARCH_RUNS runs each (needle $NEEDLE: $STORE_REPEAT events)"
   "$BENCH" search "$STORE" "$SEARCH_RUNS" "$NEEDLE"
   echo
   echo "## Search through \`vigil logs search\` (whole process: start, open, search, print), median of 5"

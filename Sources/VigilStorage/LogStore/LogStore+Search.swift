@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension LogStore {
     /// What a search did (for benchmarks and tests of pruning).
     public struct SearchStats: Sendable, Equatable {
@@ -13,6 +19,8 @@ extension LogStore {
         public var bodiesRead = 0
         /// Blocks not looked at because no older block could hold a newer hit.
         public var skippedByLimit = 0
+
+        public init() {}
     }
 
     /// Matching events, newest first (ties: the later stored first).
@@ -102,7 +110,10 @@ extension LogStore {
             levelCode = UInt8(index + 1)
         }
         var bodies = textBodies
+        // Text searches look at an event's tokens only when its body holds the longest term as bytes.
+        let candidates = textBodies.flatMap { Self.candidates($0, meta, terms) }
         for i in stride(from: meta.count - 1, through: 0, by: -1) {
+            if let candidates, !candidates[i] { continue }
             let ts = meta.timestamps[i]
             guard ts >= since, ts < until else { continue }
             if let serviceCode, meta.serviceCodes[i] != serviceCode { continue }
@@ -126,24 +137,69 @@ extension LogStore {
         }
     }
 
-    /// Whether every term occurs among the tokens of `body`, or of its decoded message when the body has escapes.
-    static func matches(_ body: UnsafeBufferPointer<UInt8>, _ terms: [LogQuery.Term]) -> Bool {
-        var found = [Bool](repeating: false, count: terms.count)
-        var left = terms.count
-        func mark(_ bytes: UnsafeBufferPointer<UInt8>) {
-            LogTokenizer.forEachToken(bytes) { start, end in
-                guard left > 0 else { return }
-                for k in terms.indices where !found[k] && LogTokenizer.matches(bytes, start, end, terms[k].token, prefix: terms[k].prefix) {
-                    found[k] = true
-                    left -= 1
+    /// The events of a block that may match `terms`: those whose body contains the longest term's bytes
+    /// (ASCII case-insensitively), found with `memchr` over the whole block, and every event whose body has a
+    /// backslash (a term may then occur only in the decoded message). Nil when there is no term.
+    static func candidates(_ bodies: [UInt8], _ meta: LogBlock.Meta, _ terms: [LogQuery.Term]) -> [Bool]? {
+        guard let longest = terms.max(by: { $0.token.count < $1.token.count })?.token, let first = longest.first else { return nil }
+        var marks = [Bool](repeating: false, count: meta.count)
+        bodies.withUnsafeBufferPointer { all in
+            guard let base = all.baseAddress else { return }
+            func mark(_ offset: Int) {
+                // The event holding byte `offset`: the first whose end is past it.
+                var low = 0, high = meta.bodyEnds.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if meta.bodyEnds[mid] <= offset { low = mid + 1 } else { high = mid }
+                }
+                if low < marks.count { marks[low] = true }
+            }
+            var seeds: [UInt8] = [first, UInt8(ascii: "\\")]
+            if (0x61 ... 0x7A).contains(first) { seeds.append(first - 0x20) }
+            for seed in seeds {
+                var at = 0
+                while at < all.count, let hit = memchr(base + at, Int32(seed), all.count - at) {
+                    let offset = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+                    at = offset + 1
+                    if seed == UInt8(ascii: "\\") { mark(offset); continue }
+                    guard offset + longest.count <= all.count else { break }
+                    var equal = true
+                    for k in 1 ..< longest.count where LogTokenizer.lowercase(all[offset + k]) != longest[k] { equal = false; break }
+                    if equal { mark(offset) }
                 }
             }
         }
-        mark(body)
-        if left > 0, body.contains(UInt8(ascii: "\\")), let message = LogFields.extract(from: Array(body)).message {
-            Array(message.utf8).withUnsafeBufferPointer { mark($0) }
+        return marks
+    }
+
+    /// Whether every term occurs among the tokens of `body`, or of its decoded message when the body has escapes.
+    static func matches(_ body: UnsafeBufferPointer<UInt8>, _ terms: [LogQuery.Term]) -> Bool {
+        guard terms.count <= 64 else { return terms.allSatisfy { matches(body, [$0]) } }
+        let all: UInt64 = terms.count == 64 ? .max : (1 << UInt64(terms.count)) - 1
+        var found = markTokens(body, terms, found: 0)
+        if found != all, body.contains(UInt8(ascii: "\\")), let message = LogFields.extract(from: Array(body)).message {
+            found = Array(message.utf8).withUnsafeBufferPointer { markTokens($0, terms, found: found) }
         }
-        return left == 0
+        return found == all
+    }
+
+    /// Sets bit k of `found` for each term k found among the tokens of `bytes`. A plain loop (no closure over
+    /// mutable state): this runs for every event of every block a text search reads.
+    private static func markTokens(_ bytes: UnsafeBufferPointer<UInt8>, _ terms: [LogQuery.Term], found initial: UInt64) -> UInt64 {
+        var found = initial
+        let table = LogTokenizer.tokenTable
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            while i < n && !table[Int(bytes[i])] { i += 1 }
+            let start = i
+            while i < n && table[Int(bytes[i])] { i += 1 }
+            guard i > start else { break }
+            for k in 0 ..< terms.count where found & (1 << UInt64(k)) == 0 {
+                if LogTokenizer.matches(bytes, start, i, terms[k].token, prefix: terms[k].prefix) { found |= 1 << UInt64(k) }
+            }
+        }
+        return found
     }
 }
 

@@ -14,6 +14,13 @@ enum LogTokenizer {
         (0x30 ... 0x39).contains(byte) || (0x41 ... 0x5A).contains(byte) || (0x61 ... 0x7A).contains(byte) || byte >= 0x80
     }
 
+    /// ``isTokenByte`` as a raw table that lives for the whole process (no array access checks in hot loops).
+    nonisolated(unsafe) static let tokenTable: UnsafePointer<Bool> = {
+        let table = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+        for byte in 0 ..< 256 { table[byte] = isTokenByte[byte] }
+        return UnsafePointer(table)
+    }()
+
     /// Calls `body(start, end)` for each token of `bytes`.
     @inline(__always)
     static func forEachToken(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {

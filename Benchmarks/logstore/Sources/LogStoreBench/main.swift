@@ -8,11 +8,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import VigilStorage
 
 func cpuSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
@@ -24,7 +25,7 @@ func wallSeconds() -> Double {
 
 func peakRSSMiB() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     return Double(usage.ru_maxrss) / 1024
 }
 
@@ -78,7 +79,8 @@ func fill(_ dataDir: String, _ file: String, repeats: Int) throws {
     print("events\t\(total)")
     print("wall_s\t\(String(format: "%.2f", wall))")
     print("events_per_s\t\(Int(Double(total) / wall))")
-    print("cpu_s_per_million\t\(String(format: "%.2f", cpu * 1e6 / Double(total)))")
+    let cpuPerMillion: Double = cpu * 1e6 / Double(total)
+    print("cpu_s_per_million\t\(String(format: "%.2f", cpuPerMillion))")
     print("peak_rss_mib\t\(String(format: "%.1f", peakRSSMiB()))")
     print("blocks\t\(try store.blockCount())")
     print("block_bytes_per_event\t\(String(format: "%.1f", Double(blockBytes) / Double(total)))")
