@@ -36,7 +36,7 @@ PY=python3
 STAMP=$(date -u +%Y-%m-%d)-$(git -C "$ROOT" rev-parse --short HEAD)
 
 mkdir -p "$OUT" "$RESULTS_DIR"
-BIN=$SCRATCH/release
+BIN=${BIN:-$SCRATCH/release}
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   swift build -c release --scratch-path "$SCRATCH" --product vigil >&2
   swift build -c release --scratch-path "$SCRATCH" --product vigil-es-mock >&2
