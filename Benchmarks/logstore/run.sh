@@ -141,7 +141,7 @@ for line in open(sys.argv[1]):
 med = lambda n, i: statistics.median(float(r[i]) for r in rows[n])
 print(f"{'sink':<15}{'runs':>5}{'wall s':>9}{'events/s':>11}{'CPU s/1M':>10}{'RSS MiB':>9}{'disk B/event':>14}{'complete':>10}")
 for n in rows:
-    print(f"{n:<15}{len(rows[n]):>5}{med(n,1):>9.2f}{med(n,2):>11.0f}{med(n,3):>10.2f}{med(n,4):>9.1f}{med(n,5):>14.1f}{','.join(r[6] for r in rows[n]):>10}")
+    print(f"{n:<15}{len(rows[n]):>5}{med(n,1):>9.2f}{med(n,2):>11.0f}{med(n,3):>10.2f}{med(n,4):>9.1f}{med(n,5):>14.1f}  {','.join(r[6] for r in rows[n])}")
 if "local" in rows:
     for peer in ("es-gz0", "es-gz1", "baseline-fts5"):
         if peer in rows:
