@@ -52,7 +52,7 @@ public enum LogSearch {
         }
         let hits: [LogHit]
         do {
-            hits = try LogStore(path: path).search(query)
+            hits = try LogStore(readingPath: path).search(query)
         } catch {
             throw Failure(description: "log search failed: \(error)", exitCode: 74)
         }

@@ -89,21 +89,26 @@ extension LogQuery {
         }
     }
 
-    /// The FTS5 MATCH expression for `text`: the words split into tokens at anything that is not a
-    /// letter or digit (as FTS5's tokenizer splits), each token quoted so user punctuation is never
-    /// syntax, all ANDed; a word ending in `*` makes its last token a prefix. Nil when there is no token.
-    static func matchExpression(_ text: String) -> String? {
-        var terms: [String] = []
+    /// One word of `text` as the store matches it: a token (lowercased ASCII), whole or as a prefix.
+    public struct Term: Sendable, Equatable {
+        public var token: [UInt8]
+        public var prefix: Bool
+    }
+
+    /// The terms of `text`: the words split into tokens as ``LogTokenizer`` splits bodies (at anything that
+    /// is not a letter or digit), all ANDed, so user punctuation is never syntax; a word ending in `*` makes
+    /// its last token a prefix. Empty when there is no token (the query then has no text condition).
+    public static func terms(_ text: String) -> [Term] {
+        var terms: [Term] = []
         for word in text.split(whereSeparator: { $0.isWhitespace }) {
             let prefix = word.count > 1 && word.hasSuffix("*")
             let core = prefix ? word.dropLast() : word[...]
-            let tokens = core.split(whereSeparator: { !($0.isLetter || $0.isNumber) })
+            let tokens = LogTokenizer.tokens(Array(core.utf8))
             for (position, token) in tokens.enumerated() {
-                let quoted = "\"" + token + "\""
-                terms.append(prefix && position == tokens.count - 1 ? quoted + " *" : quoted)
+                terms.append(Term(token: token, prefix: prefix && position == tokens.count - 1))
             }
         }
-        return terms.isEmpty ? nil : terms.joined(separator: " ")
+        return terms
     }
 }
 
