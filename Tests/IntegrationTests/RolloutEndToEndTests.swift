@@ -173,4 +173,28 @@ import VigilCore
         }
         #expect(agent.child.stop() == 0)
     }
+
+    /// Two agents that share nothing but the configuration and the state give every unit the same variant.
+    @Test func twoAgentsAssignTheSameWithoutTalking() throws {
+        let config = """
+        models: [ { name: fraud } ]
+        rollouts: [ { model: fraud, champion: v3, challenger: v4 } ]
+        """
+        let a = try AgentProcess(config: config, directory: try Harness.tempDirectory("vigil-assign-a"))
+        let b = try AgentProcess(config: config, directory: try Harness.tempDirectory("vigil-assign-b"))
+        defer { a.child.stop(); b.child.stop() }
+        for agent in [a, b] {
+            #expect(try Self.vigil(["rollout", "start", "fraud", "--reason", "test", "--server", agent.baseURL]).status == 0)
+        }
+        var challenger = 0
+        for i in 0..<400 {
+            let fromA = try JSONSerialization.jsonObject(with: Harness.http("GET", a.baseURL + "/v1/assign?model=fraud&unit=u\(i)").body) as? [String: Any]
+            let fromB = try JSONSerialization.jsonObject(with: Harness.http("GET", b.baseURL + "/v1/assign?model=fraud&unit=u\(i)").body) as? [String: Any]
+            #expect(fromA?["variant"] as? String == fromB?["variant"] as? String)
+            #expect(fromA?["bucket"] as? Int == fromB?["bucket"] as? Int)
+            if fromA?["variant"] as? String == "v4" { challenger += 1 }
+        }
+        // 5 % of 400 units is 20 (standard deviation 4.4).
+        #expect(challenger > 6 && challenger < 40, "\(challenger) of 400 units in the challenger at 5 %")
+    }
 }
