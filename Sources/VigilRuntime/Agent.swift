@@ -126,7 +126,11 @@ public enum Agent {
             services.append(.init(service: rollouts.service))
             if let webhooks = rollouts.webhooks { services.append(.init(service: webhooks)) }
         }
+        let logTap = rollouts.flatMap { $0.service.evidence.modelsCountingLogs.isEmpty ? nil : $0.service.evidence }
         let onAccepted: @Sendable ([Event]) -> Void = { events in
+            if let logTap {
+                for event in events where event.kind == .log { event.withBody { _ = logTap.recordRequestLog(UnsafeRawBufferPointer($0)) } }
+            }
             guard let monitor else { return }
             for event in events where event.kind != .log { monitor.accept(event) }
         }

@@ -114,3 +114,31 @@ import VigilStorage
         #expect(manual.outcome == "changed" && manual.transition?.actor == "bob")
     }
 }
+
+@Suite struct RequestLogEvidenceTests {
+    @Test func withRequestsFromLogsPredictionsOnlyFeedEstimatedAccuracy() throws {
+        let d = try RolloutDefinition(model: "fraud", champion: "v3", challenger: "v4", requestSource: .logs)
+        let evidence = LocalRolloutEvidence(definitions: [d])
+        evidence.record(PredictionEvent(model: "fraud", variant: "v4", score: 0.9, latencyMillis: 30, status: "error", timestampMillis: 0),
+                        threshold: 0.5)
+        func log(_ json: String) -> Bool { Array(json.utf8).withUnsafeBytes { evidence.recordRequestLog($0) } }
+        #expect(log(#"{"model":"fraud","variant":"v4","status":500,"latency_ms":250}"#))
+        #expect(log(#"{"model":"fraud","variant":"v3","status":"ok","latency_ms":20}"#))
+        #expect(!log(#"{"model":"fraud","variant":"v9","status":"ok"}"#))      // not in the rollout
+        #expect(!log(#"{"model":"other","variant":"v4"}"#))
+        #expect(!log(#"{"message":"unrelated"}"#))
+        let snapshot = evidence.snapshot.evidence(model: "fraud", champion: "v3", challenger: "v4")
+        #expect(snapshot.challenger.requests == 1 && snapshot.challenger.errors == 1 && snapshot.challenger.latency.total == 1)
+        #expect(snapshot.champion.requests == 1 && snapshot.champion.errors == 0)
+        #expect(snapshot.challenger.expectedCorrect.count == 1 && abs(snapshot.challenger.expectedCorrect.mean - 0.9) < 1e-12)
+    }
+
+    @Test func withRequestsFromPredictionsLogsAreNotCounted() throws {
+        let d = try RolloutDefinition(model: "fraud", champion: "v3", challenger: "v4")
+        let evidence = LocalRolloutEvidence(definitions: [d])
+        #expect(!Array(#"{"model":"fraud","variant":"v4","status":500}"#.utf8).withUnsafeBytes { evidence.recordRequestLog($0) })
+        evidence.record(PredictionEvent(model: "fraud", variant: "v4", latencyMillis: 30, status: "500", timestampMillis: 0), threshold: 0.5)
+        let e = evidence.snapshot.evidence(model: "fraud", champion: "v3", challenger: "v4")
+        #expect(e.challenger.requests == 1 && e.challenger.errors == 1)
+    }
+}

@@ -187,14 +187,37 @@ import VigilCore
             #expect(try Self.vigil(["rollout", "start", "fraud", "--reason", "test", "--server", agent.baseURL]).status == 0)
         }
         var challenger = 0
-        for i in 0..<400 {
+        for i in 0..<200 {
             let fromA = try JSONSerialization.jsonObject(with: Harness.http("GET", a.baseURL + "/v1/assign?model=fraud&unit=u\(i)").body) as? [String: Any]
             let fromB = try JSONSerialization.jsonObject(with: Harness.http("GET", b.baseURL + "/v1/assign?model=fraud&unit=u\(i)").body) as? [String: Any]
             #expect(fromA?["variant"] as? String == fromB?["variant"] as? String)
             #expect(fromA?["bucket"] as? Int == fromB?["bucket"] as? Int)
             if fromA?["variant"] as? String == "v4" { challenger += 1 }
         }
-        // 5 % of 400 units is 20 (standard deviation 4.4).
-        #expect(challenger > 6 && challenger < 40, "\(challenger) of 400 units in the challenger at 5 %")
+        // 5 % of 200 units is 10 (standard deviation 3.1).
+        #expect(challenger > 1 && challenger < 25, "\(challenger) of 200 units in the challenger at 5 %")
+    }
+
+    /// With `requests: logs`, request logs that name the model and variant are the rollout's requests.
+    @Test func requestLogsCountWhenTheRolloutSaysSo() throws {
+        let config = """
+        models: [ { name: fraud } ]
+        rollouts: [ { model: fraud, champion: v3, challenger: v4, requests: logs, min_samples: 10 } ]
+        """
+        let agent = try AgentProcess(config: config, directory: try Harness.tempDirectory("vigil-request-logs"))
+        defer { agent.child.stop() }
+        #expect(try Self.vigil(["rollout", "start", "fraud", "--reason", "test", "--server", agent.baseURL]).status == 0)
+        var lines: [String] = []
+        for i in 0..<190 { lines.append(#"{"message":"served","model":"fraud","variant":"v3","status":200,"latency_ms":\#(20 + i % 7)}"#) }
+        for i in 0..<10 { lines.append(#"{"message":"served","model":"fraud","variant":"v4","status":\#(i < 5 ? 500 : 200),"latency_ms":30}"#) }
+        lines.append(#"{"message":"unrelated"}"#)
+        #expect(try Harness.http("POST", agent.baseURL + "/v1/logs", body: Data(lines.joined(separator: "\n").utf8)).status == 202)
+        let status = try Harness.eventually("an evaluation counting the request logs", seconds: 30) { () -> [String: Any]? in
+            let body = try Harness.http("GET", agent.baseURL + "/v1/rollouts/fraud").body
+            guard let s = try JSONSerialization.jsonObject(with: body) as? [String: Any],
+                  let e = s["lastEvaluation"] as? [String: Any], (e["championRequests"] as? Int ?? 0) > 0 else { return nil }
+            return e
+        }
+        #expect(status["championRequests"] as? Int == 190 && status["challengerRequests"] as? Int == 10)
     }
 }

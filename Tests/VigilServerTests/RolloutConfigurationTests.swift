@@ -16,6 +16,7 @@ struct RolloutConfigurationTests {
             alpha: 0.01
             auto: false
             salt: fraud-2026
+            requests: logs
             guardrails:
               - { metric: error_rate, margin: 0.005 }
               - { metric: latency, quantile: 0.95 }
@@ -27,7 +28,7 @@ struct RolloutConfigurationTests {
         let r = try #require(config.rollouts.first)
         #expect(r.model == "fraud" && r.champion == "v3" && r.challenger == "v4")
         #expect(r.steps == [10, 50, 100] && r.minSamples == 500 && r.minStepDurationMillis == 300_000)
-        #expect(r.alpha == 0.01 && !r.automatic && r.salt == "fraud-2026")
+        #expect(r.alpha == 0.01 && !r.automatic && r.salt == "fraud-2026" && r.requestSource == .logs)
         #expect(r.guardrails == [.init(metric: .errorRate, margin: 0.005), .init(metric: .latency(quantile: 0.95)),
                                  .init(metric: .quality(.accuracy), margin: 0.01), .init(metric: .drift(feature: "amount"), margin: 0.1)])
         #expect(r.primary == RolloutPrimary(metric: .quality(.accuracy), minimumEffect: 0.02))
@@ -37,7 +38,7 @@ struct RolloutConfigurationTests {
         let config = try ConfigurationLoader.parse(yaml: "models: [{ name: m }]\nrollouts: [{ model: m, champion: a, challenger: b }]", file: "t.yaml")
         let r = try #require(config.rollouts.first)
         #expect(r.steps == [5, 10, 25, 50, 100] && r.alpha == 0.05 && r.automatic && r.salt == "m/b")
-        #expect(r.guardrails == RolloutDefinition.defaultGuardrails && r.primary == nil)
+        #expect(r.guardrails == RolloutDefinition.defaultGuardrails && r.primary == nil && r.requestSource == .predictions)
     }
 
     @Test(arguments: [
@@ -55,6 +56,8 @@ struct RolloutConfigurationTests {
         ("rollouts: [{ model: m, champion: a, challenger: b, primary: { metric: drift, feature: x } }]",
          "rollouts[0].primary.metric: drift cannot be a primary metric"),
         ("rollouts: [{ model: m, champion: a, challenger: b, alpha: 0.6 }]", "rollouts[0].alpha: must be between"),
+        ("rollouts: [{ model: m, champion: a, challenger: b, requests: log }]",
+         "rollouts[0].requests: must be one of predictions, logs, got \"log\"; did you mean \"logs\"?"),
         ("rollouts: [{ model: m, champion: a, challenger: b, canary: 5 }]", "rollouts[0].canary: unknown key"),
         ("rollouts: [{ model: m, champion: a, challenger: b }, { model: m, champion: a, challenger: c }]",
          "rollouts[1].model: a rollout for \"m\" is configured twice"),

@@ -61,6 +61,46 @@ public struct MonitorEventParser: Sendable {
         }
     }
 
+    /// A request log attributed to a model variant: its `model` and `variant` (both required), `status` and
+    /// `latency_ms`, read with the prediction schema's rules.
+    public struct RequestObservation: Sendable, Hashable {
+        public var model: String
+        public var variant: String
+        public var status: String?
+        public var latencyMillis: Double?
+
+        public init(model: String, variant: String, status: String? = nil, latencyMillis: Double? = nil) {
+            self.model = model
+            self.variant = variant
+            self.status = status
+            self.latencyMillis = latencyMillis
+        }
+    }
+
+    /// Reads a request log's attribution; `.success(nil)` when the line names no model and variant (a log of
+    /// something else), a rejection when it names them but a field is malformed.
+    public mutating func parseRequest(_ bytes: UnsafeRawBufferPointer) -> Result<RequestObservation?, MonitorEventRejection> {
+        if let rejection = scan(bytes) { return .failure(rejection) }
+        let b = UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        let slots = scanner.slots
+        guard slots[Slot.model.rawValue].kind != .absent, slots[Slot.variant.rawValue].kind != .absent else { return .success(nil) }
+        do throws(MonitorEventRejection) {
+            let model = try Self.modelName(slots[Slot.model.rawValue], b)
+            guard let variant = try Self.text(slots[Slot.variant.rawValue], b, "variant", what: "a string or number", booleans: false) else {
+                return .success(nil)
+            }
+            var observation = RequestObservation(model: model, variant: variant)
+            observation.status = try Self.text(slots[Slot.status.rawValue], b, "status", what: "a string or number", booleans: false)
+            if let ms = try Self.number(slots[Slot.latency.rawValue], b, "latency_ms", what: "a number of milliseconds ≥ 0") {
+                guard ms >= 0 else { throw Self.invalid("latency_ms", "must be a number of milliseconds ≥ 0, got \(ColumnValues.canonicalText(ms))") }
+                observation.latencyMillis = ms
+            }
+            return .success(observation)
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Parses a label event; `timestampMillis` becomes its time.
     public mutating func parseLabel(_ bytes: [UInt8], timestampMillis: Int64) -> Result<LabelEvent, MonitorEventRejection> {
         bytes.withUnsafeBytes { parseLabel($0, timestampMillis: timestampMillis) }

@@ -33,13 +33,21 @@ public struct RolloutDefinition: Sendable, Hashable, Codable {
     public var automatic: Bool
     /// Salt of the assignment hash; defaults to `model/challenger`, so a new challenger reshuffles units.
     public var salt: String
+    /// What counts as a served request (requests, errors, latency): prediction events, or request logs that carry
+    /// `model` and `variant` fields (then predictions still feed quality and estimated accuracy).
+    public var requestSource: RequestSource
+
+    public enum RequestSource: String, Sendable, Hashable, Codable, CaseIterable {
+        case predictions, logs
+    }
 
     public static let defaultSteps: [Double] = [5, 10, 25, 50, 100]
 
     public init(model: String, champion: String, challenger: String, steps: [Double] = RolloutDefinition.defaultSteps,
                 minSamples: Int = 200, minStepDurationMillis: Int64 = 60_000, alpha: Double = 0.05,
                 srmAlpha: Double = 0.001, guardrails: [RolloutGuardrail] = RolloutDefinition.defaultGuardrails,
-                primary: RolloutPrimary? = nil, automatic: Bool = true, salt: String? = nil) throws(RolloutDefinitionError) {
+                primary: RolloutPrimary? = nil, automatic: Bool = true, salt: String? = nil,
+                requestSource: RequestSource = .predictions) throws(RolloutDefinitionError) {
         func fail(_ field: String, _ message: String) -> RolloutDefinitionError {
             RolloutDefinitionError(model: model, field: field, message: message)
         }
@@ -85,6 +93,7 @@ public struct RolloutDefinition: Sendable, Hashable, Codable {
         self.primary = primary
         self.automatic = automatic
         self.salt = salt ?? "\(model)/\(challenger)"
+        self.requestSource = requestSource
     }
 
     /// Error rate (margin 0: any significant increase) and p99 latency.

@@ -38,6 +38,14 @@ public struct RolloutEvidenceLedger: Sendable, Hashable, Codable {
         variants[model, default: [:]][variant] = v
     }
 
+    /// A prediction's expected correctness (CBPE) alone, when requests are counted from request logs.
+    public mutating func recordExpectedCorrect(model: String, variant: String, _ expectedCorrect: Double) {
+        guard expectedCorrect.isFinite else { return }
+        var v = variants[model]?[variant] ?? empty()
+        v.expectedCorrect.add(expectedCorrect)
+        variants[model, default: [:]][variant] = v
+    }
+
     /// One label joined to its prediction: `correct` for classification, `absoluteError` for regression.
     public mutating func recordLabel(model: String, variant: String, correct: Bool? = nil, absoluteError: Double? = nil) {
         var v = variants[model]?[variant] ?? empty()

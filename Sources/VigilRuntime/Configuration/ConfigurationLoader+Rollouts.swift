@@ -3,7 +3,7 @@ import Yams
 
 extension ConfigurationLoader {
     static let rolloutKeys = ["model", "champion", "challenger", "steps", "min_samples", "min_step_duration", "alpha",
-                              "srm_alpha", "guardrails", "primary", "auto", "salt"]
+                              "srm_alpha", "guardrails", "primary", "auto", "salt", "requests"]
     static let rolloutMetricNames = ["error_rate", "latency", "accuracy", "mae", "estimated_accuracy", "drift"]
 
     /// `rollouts:` — one entry per model; see docs/configuration.md.
@@ -29,6 +29,8 @@ extension ConfigurationLoader {
                 let alpha = r.double("alpha", range: 0.0001...0.25) ?? 0.05
                 let srmAlpha = r.double("srm_alpha", range: 0.000001...0.25) ?? 0.001
                 let automatic = r.bool("auto") ?? true
+                let requests = r.oneOf("requests", RolloutDefinition.RequestSource.allCases.map(\.rawValue))
+                    .flatMap(RolloutDefinition.RequestSource.init(rawValue:)) ?? .predictions
                 var guardrails = RolloutDefinition.defaultGuardrails
                 if r.child("guardrails") != nil {
                     guardrails = []
@@ -55,7 +57,8 @@ extension ConfigurationLoader {
                     rollouts.append(try RolloutDefinition(
                         model: model, champion: champion, challenger: challenger, steps: steps, minSamples: minSamples,
                         minStepDurationMillis: Int64(minStep * 1000), alpha: alpha, srmAlpha: srmAlpha,
-                        guardrails: guardrails, primary: primary, automatic: automatic, salt: salt))
+                        guardrails: guardrails, primary: primary, automatic: automatic, salt: salt,
+                        requestSource: requests))
                 } catch {
                     r.reader.report(r.child(rolloutYAMLKey(error.field)) ?? node, r.path(error.field), error.message)
                 }

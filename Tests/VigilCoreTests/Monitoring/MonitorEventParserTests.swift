@@ -184,3 +184,30 @@ import VigilCore
         #expect(label == LabelEvent(model: "b", requestID: "q", label: "0", timestampMillis: 2))
     }
 }
+
+@Suite struct RequestAttributionParserTests {
+    static func parse(_ json: String) -> Result<MonitorEventParser.RequestObservation?, MonitorEventRejection> {
+        var parser = MonitorEventParser()
+        return Array(json.utf8).withUnsafeBytes { parser.parseRequest($0) }
+    }
+
+    @Test func aRequestLogNamesItsModelAndVariant() throws {
+        let r = try Self.parse(#"{"message":"ok","model":"fraud","variant":"v4","status":503,"latency_ms":12.5}"#).get()
+        #expect(r == .init(model: "fraud", variant: "v4", status: "503", latencyMillis: 12.5))
+        #expect(try Self.parse(#"{"model":"fraud","variant":"v4"}"#).get() == .init(model: "fraud", variant: "v4"))
+    }
+
+    @Test(arguments: [#"{"message":"no model"}"#, #"{"model":"fraud"}"#, #"{"variant":"v4"}"#, #"{"model":"fraud","variant":null}"#])
+    func linesOfSomethingElseAreNotRequests(json: String) throws {
+        #expect(try Self.parse(json).get() == nil)
+    }
+
+    @Test(arguments: [(#"{"model":"fraud","variant":"v4","latency_ms":-1}"#, "latency_ms"),
+                      (#"{"model":"fraud","variant":"v4","latency_ms":"fast"}"#, "latency_ms"),
+                      (#"{"model":"","variant":"v4"}"#, "model"),
+                      (#"{"model":"fraud","variant":["a"]}"#, "variant")])
+    func malformedFieldsAreRejectedByName(json: String, field: String) {
+        guard case .failure(let rejection) = Self.parse(json) else { Issue.record("accepted \(json)"); return }
+        #expect(rejection.field == field)
+    }
+}
