@@ -142,3 +142,36 @@ import VigilStorage
         #expect(e.challenger.requests == 1 && e.challenger.errors == 1)
     }
 }
+
+/// Drift guardrails compare each variant's recent feature values with the model's reference profile.
+@Suite struct DriftEvidenceTests {
+    @Test func aChallengerWhoseInputsDriftFailsItsDriftGuardrail() async throws {
+        let dir = try Harness.tempDirectory("vigil-drift-evidence")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let profilePath = try MetricCatalogueTests.buildProfile(in: dir)
+        let profiles = try ModelMonitorService.loadProfiles([ModelConfiguration(name: "credit", profilePath: profilePath.path)])
+        let d = try RolloutDefinition(model: "credit", champion: "v0", challenger: "v1", minSamples: 100,
+                                      guardrails: [.init(metric: .drift(feature: "income"), margin: 0.1),
+                                                   .init(metric: .drift(feature: "country"), margin: 0.1)])
+        let evidence = LocalRolloutEvidence(definitions: [d], profiles: profiles)
+        // Reference rows for the champion; the challenger sees incomes five times higher and only one country.
+        let rows = try String(contentsOf: Harness.packageRoot.appendingPathComponent("examples/evaluate/reference.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        for (i, row) in rows.enumerated() {
+            guard let income = Double(row[1]) else { continue }
+            evidence.record(PredictionEvent(model: "credit", variant: "v0", requestID: "c\(i)", numericFeatures: ["income": income],
+                                            categoricalFeatures: ["country": row[3]], timestampMillis: 0), threshold: 0.5)
+            evidence.record(PredictionEvent(model: "credit", variant: "v1", requestID: "t\(i)", numericFeatures: ["income": income * 5],
+                                            categoricalFeatures: ["country": "DE"], timestampMillis: 0), threshold: 0.5)
+        }
+        let e = await evidence.evidence(for: d)
+        let championIncome = try #require(e.champion.drift["income"]), challengerIncome = try #require(e.challenger.drift["income"])
+        #expect(championIncome < 0.05, "champion PSI \(championIncome)")
+        #expect(challengerIncome > 1, "challenger PSI \(challengerIncome)")
+        let championCountry = try #require(e.champion.drift["country"]), challengerCountry = try #require(e.challenger.drift["country"])
+        #expect(challengerCountry > championCountry + 0.1)
+        let evaluation = RolloutEvaluator.evaluate(d, total: e, step: e, stepIndex: 3, stepElapsedMillis: 120_000, nowMillis: 0)
+        #expect(evaluation.guardrails.map(\.verdict) == [.fail, .fail])
+        #expect(evaluation.reason.hasPrefix("challenger drift of income"))
+    }
+}

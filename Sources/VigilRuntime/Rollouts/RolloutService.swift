@@ -40,7 +40,20 @@ public final class RolloutService: Service, Sendable {
                 logger.warning("saved rollout evidence unreadable: counting from zero", metadata: ["error": "\(error)"])
             }
         }
-        let evidence = LocalRolloutEvidence(ledger, definitions: config.rollouts)
+        let profiles = try ModelMonitorService.loadProfiles(config.models.filter { m in config.rollouts.contains { $0.model == m.name } },
+                                                            relativeTo: config.baseDirectory)
+        for d in config.rollouts {
+            for g in d.guardrails {
+                guard case .drift(let feature) = g.metric else { continue }
+                guard let profile = profiles[d.model] else {
+                    throw RolloutSetupError(description: "rollouts[\(d.model)].guardrails: drift of \"\(feature)\" needs models[\(d.model)].profile")
+                }
+                guard profile.feature(feature) != nil else {
+                    throw RolloutSetupError(description: "rollouts[\(d.model)].guardrails: the profile of \(d.model) has no feature \"\(feature)\"")
+                }
+            }
+        }
+        let evidence = LocalRolloutEvidence(ledger, definitions: config.rollouts, profiles: profiles)
         var notifiers: [any RolloutNotifier] = []
         var webhooks: WebhookNotifier?
         if !config.actions.webhooks.isEmpty {
@@ -106,6 +119,9 @@ struct BlockingRolloutStore: RolloutStore {
         try await io.run { try store.audit(model: model, limit: limit) }
     }
 }
+
+/// A rollout that cannot be set up with the files it names (profiles, secrets).
+struct RolloutSetupError: Error, CustomStringConvertible { var description: String }
 
 /// Reads a secret from a file (trailing newlines dropped); errors name the setting, never the content.
 enum SecretFile {
