@@ -113,7 +113,8 @@ public enum Agent {
         } else {
             let profiles = try ModelMonitorService.loadProfiles(config.models, relativeTo: config.baseDirectory)
             let service = ModelMonitorService(models: config.models, profiles: profiles, registry: registry,
-                                              store: PendingPredictionStore(database: storage.database), logger: logger)
+                                              store: PendingPredictionStore(database: storage.database), logger: logger,
+                                              fields: config.pipeline.fields)
             try service.restore()
             services.append(.init(service: service))
             monitor = service

@@ -32,7 +32,7 @@ import VigilStorage
 public final class ModelMonitorService: Service, Sendable {
     private let monitor: Mutex<ModelMonitor>
     /// Separate from the monitor's lock: parsing, the larger part of an event's cost, does not hold it.
-    private let parser = Mutex(MonitorEventParser())
+    private let parser: Mutex<MonitorEventParser>
     /// Reasons already logged as a warning (later events with the same reason log at debug level).
     private let warnedReasons = Mutex<Set<MonitorRejectReason>>([])
     private let evidenceSlot = Mutex<LocalRolloutEvidence?>(nil)
@@ -67,9 +67,12 @@ public final class ModelMonitorService: Service, Sendable {
     ///   - profiles: reference profiles by model name (see ``loadProfiles(_:relativeTo:)``).
     ///   - store: where pending predictions survive restarts (`nil`: memory only).
     ///   - now: the wall clock in milliseconds since 1970 (a parameter for tests).
+    ///   - fields: the pipeline's field names (`fields.model`, `fields.variant` rename those two).
     public init(models: [ModelConfiguration], profiles: [String: ReferenceProfile] = [:], registry: MetricRegistry,
                 store: PendingPredictionStore? = nil, logger: Logger = Logger(label: "vigil.monitor"),
+                fields: PipelineConfiguration.Fields = .init(),
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+        parser = Mutex(MonitorEventParser(modelField: fields.model, variantField: fields.variant))
         monitor = Mutex(ModelMonitor(models: models, profiles: profiles, detectorFactory: { name in
             try? DriftDetectorFactory.make(name)
         }))

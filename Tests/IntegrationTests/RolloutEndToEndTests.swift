@@ -198,9 +198,11 @@ import VigilCore
         #expect(challenger > 1 && challenger < 25, "\(challenger) of 200 units in the challenger at 5 %")
     }
 
-    /// With `requests: logs`, request logs that name the model and variant are the rollout's requests.
+    /// With `requests: logs`, request logs that name the model and variant (here under renamed fields) are the
+    /// rollout's requests.
     @Test func requestLogsCountWhenTheRolloutSaysSo() throws {
         let config = """
+        fields: { model: ml_model, variant: arm }
         models: [ { name: fraud } ]
         rollouts: [ { model: fraud, champion: v3, challenger: v4, requests: logs, min_samples: 10 } ]
         """
@@ -208,9 +210,10 @@ import VigilCore
         defer { agent.child.stop() }
         #expect(try Self.vigil(["rollout", "start", "fraud", "--reason", "test", "--server", agent.baseURL]).status == 0)
         var lines: [String] = []
-        for i in 0..<190 { lines.append(#"{"message":"served","model":"fraud","variant":"v3","status":200,"latency_ms":\#(20 + i % 7)}"#) }
-        for i in 0..<10 { lines.append(#"{"message":"served","model":"fraud","variant":"v4","status":\#(i < 5 ? 500 : 200),"latency_ms":30}"#) }
+        for i in 0..<190 { lines.append(#"{"message":"served","ml_model":"fraud","arm":"v3","status":200,"latency_ms":\#(20 + i % 7)}"#) }
+        for i in 0..<10 { lines.append(#"{"message":"served","ml_model":"fraud","arm":"v4","status":\#(i < 5 ? 500 : 200),"latency_ms":30}"#) }
         lines.append(#"{"message":"unrelated"}"#)
+        lines.append(#"{"message":"old names are not read","model":"fraud","variant":"v4","status":500}"#)
         #expect(try Harness.http("POST", agent.baseURL + "/v1/logs", body: Data(lines.joined(separator: "\n").utf8)).status == 202)
         let status = try Harness.eventually("an evaluation counting the request logs", seconds: 30) { () -> [String: Any]? in
             let body = try Harness.http("GET", agent.baseURL + "/v1/rollouts/fraud").body

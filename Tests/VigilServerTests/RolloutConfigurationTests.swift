@@ -85,6 +85,8 @@ struct ActionConfigurationTests {
         let hook = try #require(config.actions.webhooks.first)
         #expect(hook.url == "https://deploy.example/hook" && hook.secretFile == "hook.secret" && hook.timeoutSeconds == 2 && hook.maxAttempts == 3)
         #expect(try ConfigurationLoader.parse(yaml: "log: { level: info }", file: "t.yaml").actions == ActionSettings())
+        let renamed = try ConfigurationLoader.parse(yaml: "fields: { model: ml_model, variant: arm }", file: "t.yaml")
+        #expect(renamed.pipeline.fields.model == "ml_model" && renamed.pipeline.fields.variant == "arm")
     }
 
     @Test(arguments: [

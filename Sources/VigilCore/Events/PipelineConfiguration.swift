@@ -20,15 +20,21 @@ public struct PipelineConfiguration: Sendable {
         public var message: String
         /// A field whose (string or integer) value is used as the document id instead of the position-based one.
         public var id: String?
+        /// The fields that attribute a prediction, label or request log to a model and its variant.
+        public var model: String
+        public var variant: String
 
         public init(type: String = "type", timestamp: [String] = ["@timestamp", "timestamp", "time"],
-                    service: String = "service", level: String = "level", message: String = "message", id: String? = nil) {
+                    service: String = "service", level: String = "level", message: String = "message", id: String? = nil,
+                    model: String = "model", variant: String = "variant") {
             self.type = type
             self.timestamp = timestamp
             self.service = service
             self.level = level
             self.message = message
             self.id = id
+            self.model = model
+            self.variant = variant
         }
     }
 

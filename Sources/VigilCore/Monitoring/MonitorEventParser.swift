@@ -40,9 +40,13 @@ public struct MonitorEventParser: Sendable {
     /// - Parameters:
     ///   - maxDepth: nesting deeper than this is rejected as `too_deep` (the pipeline's `max_depth`).
     ///   - maxBytes: longer events are rejected as `too_large` (the pipeline's `max_line_bytes`).
-    public init(maxDepth: Int = 64, maxBytes: Int = 1 << 20) {
+    ///   - modelField, variantField: the names of the `model` and `variant` fields (`fields.model`, `fields.variant`).
+    public init(maxDepth: Int = 64, maxBytes: Int = 1 << 20, modelField: String = "model", variantField: String = "variant") {
         self.maxBytes = maxBytes
-        scanner = JSONScanner(keys: JSONKeyTable(slots: Self.slotNames), maxDepth: maxDepth, collectStrings: false)
+        var names = Self.slotNames
+        names[Slot.model.rawValue] = modelField
+        names[Slot.variant.rawValue] = variantField
+        scanner = JSONScanner(keys: JSONKeyTable(slots: names), maxDepth: maxDepth, collectStrings: false)
     }
 
     /// Parses a prediction event; `timestampMillis` becomes its time.

@@ -6,7 +6,7 @@ extension ConfigurationLoader {
     /// `fields`, `redact` and `metrics_from_logs`: the event pipeline's settings.
     static func readPipeline(_ top: ObjectReader, into pipeline: inout PipelineConfiguration) {
         var fields = pipeline.fields
-        top.object("fields", keys: ["type", "timestamp", "service", "level", "message", "id"]) { f in
+        top.object("fields", keys: ["type", "timestamp", "service", "level", "message", "id", "model", "variant"]) { f in
             if let v = f.string("type") { fields.type = v }
             if let v = f.stringList("timestamp") {
                 if v.isEmpty || v.contains(where: \.isEmpty) { f.report("timestamp", "must list at least one non-empty field name") } else { fields.timestamp = v }
@@ -15,6 +15,8 @@ extension ConfigurationLoader {
             if let v = f.string("level") { fields.level = v }
             if let v = f.string("message") { fields.message = v }
             if let v = f.string("id") { fields.id = v }
+            if let v = f.string("model") { fields.model = v }
+            if let v = f.string("variant") { fields.variant = v }
         }
         pipeline.fields = fields
 

@@ -9,7 +9,7 @@ public final class LocalRolloutEvidence: RolloutEvidenceSource, Sendable {
     private let tracked: Set<String>?
     /// Models whose requests are counted from request logs rather than predictions.
     public let modelsCountingLogs: Set<String>
-    private let parser = Mutex(MonitorEventParser())
+    private let parser: Mutex<MonitorEventParser>
     /// Features named in drift guardrails, per model, and the reference profiles they are compared with.
     private let driftFeatures: [String: [String]]
     private let profiles: [String: ReferenceProfile]
@@ -19,8 +19,10 @@ public final class LocalRolloutEvidence: RolloutEvidenceSource, Sendable {
     /// - Parameters:
     ///   - definitions: the rollouts whose variants to count (`nil`: every variant, for tests).
     ///   - profiles: reference profiles by model, for drift guardrails.
+    ///   - fields: the pipeline's field names, for request logs (`fields.model`, `fields.variant`).
     public init(_ ledger: RolloutEvidenceLedger = RolloutEvidenceLedger(), definitions: [RolloutDefinition]? = nil,
-                profiles: [String: ReferenceProfile] = [:]) {
+                profiles: [String: ReferenceProfile] = [:], fields: PipelineConfiguration.Fields = .init()) {
+        self.parser = Mutex(MonitorEventParser(modelField: fields.model, variantField: fields.variant))
         self.ledger = Mutex(ledger)
         self.tracked = definitions.map { Set($0.flatMap { ["\($0.model)/\($0.champion)", "\($0.model)/\($0.challenger)"] }) }
         self.modelsCountingLogs = Set((definitions ?? []).filter { $0.requestSource == .logs }.map(\.model))

@@ -53,7 +53,7 @@ public final class RolloutService: Service, Sendable {
                 }
             }
         }
-        let evidence = LocalRolloutEvidence(ledger, definitions: config.rollouts, profiles: profiles)
+        let evidence = LocalRolloutEvidence(ledger, definitions: config.rollouts, profiles: profiles, fields: config.pipeline.fields)
         var notifiers: [any RolloutNotifier] = []
         var webhooks: WebhookNotifier?
         if !config.actions.webhooks.isEmpty {

@@ -211,3 +211,15 @@ import VigilCore
         #expect(rejection.field == field)
     }
 }
+
+@Suite struct RenamedAttributionFieldsTests {
+    @Test func modelAndVariantCanBeRenamed() throws {
+        var parser = MonitorEventParser(modelField: "ml_model", variantField: "arm")
+        let p = try parser.parsePrediction(Array(#"{"ml_model":"fraud","arm":"v4","request_id":"r1","score":0.7}"#.utf8), timestampMillis: 0).get()
+        #expect(p.model == "fraud" && p.variant == "v4")
+        guard case .failure(let r) = parser.parsePrediction(Array(#"{"model":"fraud","variant":"v4"}"#.utf8), timestampMillis: 0) else {
+            Issue.record("the default names were read"); return
+        }
+        #expect(r.reason == .missingField)
+    }
+}
