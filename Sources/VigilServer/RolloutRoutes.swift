@@ -71,11 +71,7 @@ struct RolloutReadRoutes: RouteGroup {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? [UInt8](encoder.encode(value))) ?? Array(#"{"error":"encoding failed"}"#.utf8)
-    }
+    static func encode<T: Encodable>(_ value: T) -> [UInt8] { SortedJSON.bytes(value) }
 }
 
 /// The control API's acting side (`release-manager`): `POST /v1/rollouts/{model}/{action}` with

@@ -64,33 +64,16 @@ public enum SequentialTest {
     /// described above with N* = ``defaultTuningSampleSize``.
     public static func compare(control: ArmStatistics, treatment: ArmStatistics, alpha: Double,
                                alternative: Alternative, mixingVariance: Double? = nil) -> ArmComparison {
-        precondition(alpha > 0 && alpha < 1, "alpha in (0, 1)")
-        guard let (difference, v) = differenceAndVariance(control, treatment) else {
-            return .noEvidence(difference: treatment.mean - control.mean, alpha: alpha)
-        }
-        let ratio: Double
-        if let tau2 = mixingVariance {
-            precondition(tau2 > 0 && tau2.isFinite, "the mixing variance is positive and finite")
-            ratio = tau2 / v
-        } else {
-            ratio = defaultRatio(units: control.count + treatment.count, alpha: alpha, alternative: alternative,
-                                 tuningSampleSize: defaultTuningSampleSize)
-        }
-        return evaluate(difference: difference, variance: v, ratio: ratio, alpha: alpha, alternative: alternative)
+        compare(control: control, treatment: treatment, alpha: alpha, alternative: alternative, nullDifference: 0,
+                mixingVariance: mixingVariance)
     }
 
     /// The mSPRT at one look with GrowthBook's default mixing variance tuned for `tuningSampleSize` total units
     /// (choose about the sample size at which a decision is expected).
     public static func compare(control: ArmStatistics, treatment: ArmStatistics, alpha: Double,
                                alternative: Alternative, tuningSampleSize: Double) -> ArmComparison {
-        precondition(alpha > 0 && alpha < 1, "alpha in (0, 1)")
-        precondition(tuningSampleSize > 0 && tuningSampleSize.isFinite, "a positive tuning sample size")
-        guard let (difference, v) = differenceAndVariance(control, treatment) else {
-            return .noEvidence(difference: treatment.mean - control.mean, alpha: alpha)
-        }
-        let ratio = defaultRatio(units: control.count + treatment.count, alpha: alpha, alternative: alternative,
-                                 tuningSampleSize: tuningSampleSize)
-        return evaluate(difference: difference, variance: v, ratio: ratio, alpha: alpha, alternative: alternative)
+        compare(control: control, treatment: treatment, alpha: alpha, alternative: alternative, nullDifference: 0,
+                tuningSampleSize: tuningSampleSize)
     }
 
     /// The mSPRT of δ against a margin: the null is δ = δ₀ (two-sided), δ ≤ δ₀ (`greater`) or δ ≥ δ₀ (`less`),

@@ -43,10 +43,7 @@ public enum RolloutWebhook {
 
     /// The body: the payload as JSON with sorted keys.
     public static func body(for t: RolloutTransition, definition: RolloutDefinition) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        // Every number in the payload is finite (see MetricComparison), so encoding cannot fail.
-        return (try? [UInt8](encoder.encode(payload(for: t, definition: definition)))) ?? []
+        SortedJSON.bytes(payload(for: t, definition: definition))
     }
 
     /// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`.

@@ -45,9 +45,7 @@ public final class AlertmanagerNotifier: RolloutNotifier, Sendable {
     public func flush() async {
         let alerts = state.withLock { $0.due(now: now()) }
         guard !alerts.isEmpty else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let body = try? [UInt8](encoder.encode(alerts)) else { return }
+        guard let body = try? SortedJSON.encode(alerts) else { return }
         let request = CurlRequest(method: "POST", url: settings.url + "/api/v2/alerts",
                                   headers: ["Content-Type: application/json"], body: body)
         switch await client.result(for: request) {

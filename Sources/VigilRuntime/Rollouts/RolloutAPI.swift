@@ -9,11 +9,7 @@ struct RolloutAPI: RolloutControlling {
     struct List: Encodable { var rollouts: [RolloutController.Status] }
     struct Audit: Encodable { var entries: [RolloutAuditRecord] }
 
-    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? [UInt8](encoder.encode(value))) ?? Array(#"{"error":"encoding failed"}"#.utf8)
-    }
+    static func encode<T: Encodable>(_ value: T) -> [UInt8] { SortedJSON.bytes(value) }
 
     func list() async -> [UInt8] { Self.encode(List(rollouts: await controller.list())) }
 

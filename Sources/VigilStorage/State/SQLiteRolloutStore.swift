@@ -24,8 +24,8 @@ public final class SQLiteRolloutStore: RolloutStore {
     }
 
     public func commit(_ snapshot: RolloutSnapshot, transition: RolloutTransition) throws -> Bool {
-        let value = try Self.encoder.encode(snapshot)
-        let evidence = String(decoding: try Self.encoder.encode(transition), as: UTF8.self)
+        let value = try SortedJSON.encode(snapshot)
+        let evidence = String(decoding: try SortedJSON.encode(transition), as: UTF8.self)
         return try database.sqlite.transaction { conn in
             let stored = try Self.storedVersion(conn, snapshot.model)
             guard (stored ?? 0) == transition.version - 1 else { return false }
@@ -38,7 +38,7 @@ public final class SQLiteRolloutStore: RolloutStore {
     }
 
     public func save(_ snapshot: RolloutSnapshot) throws {
-        let value = try Self.encoder.encode(snapshot)
+        let value = try SortedJSON.encode(snapshot)
         try database.sqlite.transaction { conn in
             if let stored = try Self.storedVersion(conn, snapshot.model), stored > snapshot.version { return }
             try Self.put(conn, snapshot.model, [UInt8](value))
@@ -52,14 +52,6 @@ public final class SQLiteRolloutStore: RolloutStore {
                                       subject: entry.subject, reason: entry.reason, evidenceJSON: entry.evidenceJSON)
         }
     }
-
-    /// Sorted keys, so audit evidence reads the same in every entry. Keys keep their Swift names (camelCase):
-    /// a key strategy would also rewrite feature names used as dictionary keys.
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
 
     private static func storedVersion(_ conn: SQLiteConnection, _ model: String) throws -> Int? {
         guard let bytes = try conn.queryFirst("SELECT value FROM state_snapshots WHERE key = ?", [.text(key(model))], { $0.blob(0) }) else {
