@@ -17,7 +17,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
         .target(name: "VigilGzip", dependencies: ["CZlib", "CISAL"], path: "Sources/VigilGzip", swiftSettings: strict),
         .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite", "VigilGzip"], path: "Sources/VigilStorage", swiftSettings: strict),
-        .executableTarget(name: "LogStoreBench", dependencies: ["VigilStorage"], path: "Sources/LogStoreBench", swiftSettings: strict),
+        .executableTarget(name: "LogStoreBench", dependencies: ["VigilCore", "VigilStorage"], path: "Sources/LogStoreBench", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

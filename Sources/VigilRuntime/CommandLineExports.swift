@@ -4,6 +4,7 @@
 @_exported import struct VigilCore.DatasetRoles
 @_exported import struct VigilCore.FairnessThresholds
 @_exported import struct VigilCore.ReferenceProfile
+@_exported import enum VigilCore.DurationText
 @_exported import enum VigilElasticsearch.ElasticsearchDrain
 @_exported import struct VigilElasticsearch.ElasticsearchConfiguration
 @_exported import struct VigilElasticsearch.ElasticsearchSetup

@@ -1,5 +1,6 @@
 import Foundation
 import VigilStorage
+import VigilCore
 
 /// `vigil dead-letters list`: shows the newest dead letters of a data directory.
 public enum DeadLetters {
@@ -34,7 +35,7 @@ public enum DeadLetters {
         }
 
         init(_ letter: DeadLetter) {
-            id = letter.id; timestamp = TimeText.rfc3339(millis: letter.timeMillis); timeMillis = letter.timeMillis
+            id = letter.id; timestamp = RFC3339.format(millis: letter.timeMillis); timeMillis = letter.timeMillis
             source = letter.source; position = letter.position; reason = letter.reason; detail = letter.detail
             status = letter.statusCode; raw = String(decoding: letter.raw, as: UTF8.self)
             rawLength = letter.rawLength; truncated = letter.truncated
@@ -85,7 +86,7 @@ public enum DeadLetters {
                 .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
             if letter.raw.count > 120 || letter.truncated { raw += "… (\(letter.rawLength) bytes)" }
             let reason = letter.detail.map { "\(letter.reason): \($0)" } ?? letter.reason
-            lines.append("\(letter.id)\t\(TimeText.rfc3339(millis: letter.timeMillis))\t\(letter.source)\t\(letter.position)\t\(reason)\t\(letter.statusCode.map(String.init) ?? "-")\t\(raw)")
+            lines.append("\(letter.id)\t\(RFC3339.format(millis: letter.timeMillis))\t\(letter.source)\t\(letter.position)\t\(reason)\t\(letter.statusCode.map(String.init) ?? "-")\t\(raw)")
         }
         lines.append("\(letters.count) shown, \(stats.rows) stored, \(stats.evictedTotal) evicted since the database was created")
         return lines.joined(separator: "\n")

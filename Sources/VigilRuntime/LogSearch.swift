@@ -1,5 +1,6 @@
 import Foundation
 import VigilStorage
+import VigilCore
 
 /// `vigil logs search`: queries the embedded log store in a data directory.
 public enum LogSearch {
@@ -77,7 +78,7 @@ public enum LogSearch {
         var lines = [pad("TIME", 24) + "  " + pad("LEVEL", levelWidth) + "  " + pad("SERVICE", serviceWidth) + "  MESSAGE"]
         for hit in hits {
             let text = (hit.message ?? hit.body).replacingOccurrences(of: "\n", with: "\\n")
-            lines.append(pad(TimeText.rfc3339(millis: hit.timestampMillis), 24) + "  " + pad(hit.level ?? "-", levelWidth) + "  "
+            lines.append(pad(RFC3339.format(millis: hit.timestampMillis), 24) + "  " + pad(hit.level ?? "-", levelWidth) + "  "
                          + pad(hit.service ?? "-", serviceWidth) + "  " + (text.count > 200 ? String(text.prefix(199)) + "…" : text))
         }
         lines.append("\(hits.count) event\(hits.count == 1 ? "" : "s")")

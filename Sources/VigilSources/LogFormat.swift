@@ -77,7 +77,7 @@ public struct ContainerLogDecoder: Sendable {
             passThrough(line, emit)
             return
         }
-        let time = EventTimestamp.parseRFC3339(UnsafeBufferPointer(
+        let time = RFC3339.parse(UnsafeBufferPointer(
             start: b.baseAddress!.assumingMemoryBound(to: UInt8.self), count: spaces[0]))
         let partial = b[spaces[1] + 1] == UInt8(ascii: "P")
         let content = UnsafeRawBufferPointer(rebasing: b[(spaces[2] + 1)...])
@@ -100,7 +100,7 @@ public struct ContainerLogDecoder: Sendable {
         }
         var time: Int64?
         let t = scanner.slots[1]
-        if t.kind == .string { time = EventTimestamp.parseRFC3339(UnsafeBufferPointer(start: base + t.start, count: t.end - t.start)) }
+        if t.kind == .string { time = RFC3339.parse(UnsafeBufferPointer(start: base + t.start, count: t.end - t.start)) }
         content.withUnsafeBytes { part($0, partial: !complete, line: line, time: time, emit) }
     }
 

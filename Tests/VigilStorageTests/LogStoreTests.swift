@@ -252,39 +252,30 @@ import Testing
     }
 }
 
-@Suite struct TimeTextTests {
+/// `since`/`until` of a log query. The duration and RFC 3339 parsers themselves are tested in VigilCoreTests
+/// (`DurationTextTests`, `RFC3339Tests`).
+@Suite struct LogQueryInstantTests {
     @Test(arguments: [
         ("500ms", Int64(500)), ("30s", 30_000), ("15m", 900_000), ("2h", 7_200_000), ("7d", 604_800_000), ("1w", 604_800_000),
-    ]) func durations(_ text: String, _ millis: Int64) {
-        #expect(TimeText.durationMillis(text) == millis)
+        ("1.5h", 5_400_000),
+    ]) func durationsBackFromNow(_ text: String, _ millis: Int64) {
+        let now: Int64 = 1_795_949_850_123
+        #expect(LogQuery.instant(text, nowMillis: now) == now - millis)
     }
 
-    @Test(arguments: ["", "m", "15", "-5m", "1.5h", "15 m", "99999999999999999999d"]) func badDurations(_ text: String) {
-        #expect(TimeText.durationMillis(text) == nil)
-    }
-
-    @Test(arguments: [
-        ("1970-01-01T00:00:00Z", Int64(0)),
-        ("2026-11-29T10:57:30.123Z", 1_795_949_850_123),
-        ("2026-11-29T11:57:30.1+01:00", 1_795_949_850_100),
-        ("2026-11-29 10:57:30.123456z", 1_795_949_850_123),
-        ("2000-02-29", 951_782_400_000),
-        ("1969-12-31T23:59:59.999Z", -1),
-    ]) func rfc3339(_ text: String, _ millis: Int64) {
-        #expect(TimeText.parseRFC3339(text) == millis)
-    }
-
-    @Test(arguments: [Int64(0), 1_795_949_850_123, -1, 951_782_400_000, 253_402_300_799_999]) func formatRoundTrips(_ millis: Int64) {
-        #expect(TimeText.parseRFC3339(TimeText.rfc3339(millis: millis)) == millis)
+    @Test(arguments: ["", "m", "-5m", "15 m", "99999999999999999999d", "soon", "2026-02-30"]) func notInstants(_ text: String) {
+        #expect(LogQuery.instant(text, nowMillis: 1_795_949_850_123) == nil)
     }
 
     @Test func instants() {
         let now: Int64 = 1_795_949_850_123
-        #expect(TimeText.instant("15m", nowMillis: now) == now - 900_000)
-        #expect(TimeText.instant("1795949850123", nowMillis: now) == 1_795_949_850_123)
-        #expect(TimeText.instant("1795949850", nowMillis: now) == 1_795_949_850_000)
-        #expect(TimeText.instant("2026-11-29T10:57:30.123Z", nowMillis: now) == 1_795_949_850_123)
-        #expect(TimeText.instant("soon", nowMillis: now) == nil)
-        #expect(TimeText.rfc3339(millis: 1_795_949_850_123) == "2026-11-29T10:57:30.123Z")
+        #expect(LogQuery.instant("15m", nowMillis: now) == now - 900_000)
+        #expect(LogQuery.instant("1795949850123", nowMillis: now) == 1_795_949_850_123)
+        #expect(LogQuery.instant("1795949850", nowMillis: now) == 1_795_949_850_000)
+        #expect(LogQuery.instant("15", nowMillis: now) == 15_000)   // a bare number is an epoch time, not a duration
+        #expect(LogQuery.instant("2026-11-29T10:57:30.123Z", nowMillis: now) == 1_795_949_850_123)
+        #expect(LogQuery.instant("2026-11-29T11:57:30.1+01:00", nowMillis: now) == 1_795_949_850_100)
+        #expect(LogQuery.instant("2000-02-29", nowMillis: now) == 951_782_400_000)
+        #expect(LogQuery.instant("soon", nowMillis: now) == nil)
     }
 }

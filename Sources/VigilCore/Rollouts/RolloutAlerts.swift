@@ -119,12 +119,6 @@ public struct RolloutAlertState: Sendable, Hashable {
         }
     }
 
-    static func rfc3339(_ millis: Int64) -> String {
-        var out: [UInt8] = []
-        CivilTime(millisecondsSinceEpoch: millis).appendRFC3339(to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     private func alert(_ a: Active, endsAt: Int64) -> AlertmanagerAlert {
         let runbook = a.alertname == Self.rolledBack ? "rollout-rolled-back" : "rollout-sample-ratio-mismatch"
         return AlertmanagerAlert(
@@ -132,6 +126,6 @@ public struct RolloutAlertState: Sendable, Hashable {
                      "source": "vigil"],
             annotations: ["summary": a.summary, "description": a.description,
                           "runbook_url": "\(runbookBaseURL)/\(runbook).md"],
-            startsAt: Self.rfc3339(a.startsAtMillis), endsAt: Self.rfc3339(endsAt), generatorURL: nil)
+            startsAt: RFC3339.format(millis: a.startsAtMillis), endsAt: RFC3339.format(millis: endsAt), generatorURL: nil)
     }
 }

@@ -34,7 +34,7 @@ public enum RolloutWebhook {
 
     public static func payload(for t: RolloutTransition, definition: RolloutDefinition) -> Payload {
         var at: [UInt8] = []
-        CivilTime(millisecondsSinceEpoch: t.atMillis).appendRFC3339(to: &at)
+        RFC3339.append(millis: t.atMillis, to: &at)
         return Payload(event: "rollout.\(t.change.rawValue)", id: "\(t.model)/\(t.version)", model: t.model,
                        champion: definition.champion, challenger: definition.challenger, change: t.change, from: t.from,
                        to: t.to, challengerWeight: t.toWeight, actor: t.actor, automatic: t.automatic, reason: t.reason,

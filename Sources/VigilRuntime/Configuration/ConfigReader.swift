@@ -172,8 +172,11 @@ struct ObjectReader {
     /// A duration in seconds: `500ms`, `30s`, `15m`, `2h`, `7d`, or a plain number of seconds.
     func duration(_ key: String, range: ClosedRange<Double>) -> Double? {
         guard let (node, text) = scalar(key, expected: "a duration") else { return nil }
-        guard let value = DurationText.parse(text) else {
-            reader.report(node, path(key), "expected a duration such as 500ms, 30s, 15m, 2h or 7d, got \"\(text)\""); return nil
+        let value: Double
+        do {
+            value = try DurationText.seconds(text)
+        } catch {
+            reader.report(node, path(key), "expected a duration such as 500ms, 30s, 15m, 2h or 7d, got \"\(text)\" (\(error))"); return nil
         }
         guard range.contains(value) else {
             reader.report(node, path(key), "must be between \(DurationText.format(range.lowerBound)) and \(DurationText.format(range.upperBound)), got \(text)"); return nil
@@ -223,27 +226,5 @@ public enum ByteSize {
             return Int64(value * Double(factor))
         }
         return Int64(trimmed)
-    }
-}
-
-/// Parses and prints durations such as `15m`.
-public enum DurationText {
-    public static func parse(_ text: String) -> Double? {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400), ("w", 604_800)]
-        for (suffix, factor) in units where t.hasSuffix(suffix) {
-            guard let value = Double(t.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
-            return value * factor
-        }
-        guard let seconds = Double(t), seconds >= 0, seconds.isFinite else { return nil }
-        return seconds
-    }
-
-    public static func format(_ seconds: Double) -> String {
-        if seconds >= 86_400, seconds.truncatingRemainder(dividingBy: 86_400) == 0 { return "\(Int(seconds / 86_400))d" }
-        if seconds >= 3_600, seconds.truncatingRemainder(dividingBy: 3_600) == 0 { return "\(Int(seconds / 3_600))h" }
-        if seconds >= 60, seconds.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(seconds / 60))m" }
-        if seconds < 1 { return "\(Int(seconds * 1000))ms" }
-        return seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
     }
 }

@@ -169,9 +169,7 @@ public enum RolloutCLI {
         if !audit.isEmpty {
             out += "\nrecent changes:\n"
             for a in audit {
-                var at: [UInt8] = []
-                CivilTime(millisecondsSinceEpoch: a.timeMillis).appendRFC3339(to: &at)
-                out += "  \(String(decoding: at, as: UTF8.self))  \(a.action) by \(a.actor): \(a.reason)\n"
+                out += "  \(RFC3339.format(millis: a.timeMillis))  \(a.action) by \(a.actor): \(a.reason)\n"
             }
         }
         return out

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// A search of the embedded log store. All conditions are ANDed; hits come newest first.
 ///
 /// ```swift
@@ -71,7 +73,7 @@ extension LogQuery {
                 guard !value.isEmpty else { throw LogQueryError(parameter: name, reason: "empty") }
                 level = value
             case "since", "until":
-                guard let instant = TimeText.instant(value, nowMillis: nowMillis) else {
+                guard let instant = Self.instant(value, nowMillis: nowMillis) else {
                     throw LogQueryError(parameter: name, reason: "expected a duration like 15m, 2h, 7d, an RFC 3339 time or epoch milliseconds, got \"\(value)\"")
                 }
                 if canonical == "since" { sinceMillis = instant } else { untilMillis = instant }
@@ -93,6 +95,17 @@ extension LogQuery {
     public struct Term: Sendable, Equatable {
         public var token: [UInt8]
         public var prefix: Bool
+    }
+
+    /// A point in time for `since`/`until`: epoch milliseconds (13+ digits) or seconds (fewer digits), a
+    /// duration back from `nowMillis` (`15m`; a unit is required, as a bare number is an epoch time), or an
+    /// RFC 3339 time.
+    public static func instant(_ text: String, nowMillis: Int64) -> Int64? {
+        if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int64(text) {
+            return text.utf8.count >= 13 ? value : value * 1000
+        }
+        if let duration = try? DurationText.milliseconds(text, defaultUnit: nil) { return nowMillis - duration }
+        return RFC3339.parse(text)
     }
 
     /// The terms of `text`: the words split into tokens as ``LogTokenizer`` splits bodies (at anything that
@@ -152,7 +165,7 @@ public struct LogHit: Sendable, Hashable, Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
-        try container.encode(TimeText.rfc3339(millis: timestampMillis), forKey: .timestamp)
+        try container.encode(RFC3339.format(millis: timestampMillis), forKey: .timestamp)
         try container.encode(timestampMillis, forKey: .timestampMillis)
         try container.encode(kindName, forKey: .kind)
         try container.encode(source, forKey: .source)

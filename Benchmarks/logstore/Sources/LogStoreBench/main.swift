@@ -9,6 +9,7 @@
 import Glibc
 #endif
 import Foundation
+import VigilCore
 import VigilStorage
 
 func cpuSeconds() -> Double {
@@ -35,7 +36,7 @@ func timestamp(of line: UnsafeBufferPointer<UInt8>) -> Int64? {
     outer: for start in 0 ..< min(64, line.count - key.count - 24) {
         for k in 0 ..< key.count where line[start + k] != key[k] { continue outer }
         let text = String(decoding: line[(start + key.count) ..< (start + key.count + 24)], as: UTF8.self)
-        return TimeText.parseRFC3339(text)
+        return RFC3339.parse(text)
     }
     return nil
 }

@@ -1,5 +1,11 @@
-/// Calendar arithmetic on UTC milliseconds since the Unix epoch, without Foundation.
-/// Uses the days-to-civil algorithm of Howard Hinnant ("chrono-Compatible Low-Level Date Algorithms").
+/// A UTC instant broken into its calendar parts, without Foundation: what RFC 3339 text and
+/// `%Y.%m.%d`-style index names are written from. The date part is a ``CivilDate``.
+///
+/// ```swift
+/// let t = CivilTime(millisecondsSinceEpoch: 2_147_483_648_250)  // past the 32-bit time_t of 2038
+/// let index = t.format("logs-%Y.%m.%d")                          // "logs-2038.01.19"
+/// let hour = t.hour                                              // 3
+/// ```
 public struct CivilTime: Sendable, Equatable {
     public var year: Int
     public var month: Int      // 1...12
@@ -9,33 +15,25 @@ public struct CivilTime: Sendable, Equatable {
     public var second: Int
     public var millisecond: Int
 
+    @inline(__always)
     public init(millisecondsSinceEpoch ms: Int64) {
         let (days, msOfDay) = Self.floorDivide(ms, 86_400_000)
-        let (y, m, d) = Self.civil(fromDays: days)
-        year = y; month = m; day = d
+        let date = CivilDate(daysSinceEpoch: days)
+        year = date.year; month = date.month; day = date.day
         hour = Int(msOfDay / 3_600_000)
         minute = Int(msOfDay / 60_000 % 60)
         second = Int(msOfDay / 1000 % 60)
         millisecond = Int(msOfDay % 1000)
     }
 
+    /// The date part.
+    public var date: CivilDate { CivilDate(year: year, month: month, day: day) }
+
+    /// Division rounding towards minus infinity, with the matching non-negative remainder.
+    @inline(__always)
     static func floorDivide(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {
         let q = a / b, r = a % b
         return r < 0 ? (q - 1, r + b) : (q, r)
-    }
-
-    /// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar.
-    static func civil(fromDays days: Int64) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097                                        // [0, 146096]
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365    // [0, 399]
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)                   // [0, 365]
-        let mp = (5 * doy + 2) / 153                                        // [0, 11]
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return (Int(y), Int(m), Int(d))
     }
 
     /// RFC 3339 with milliseconds, e.g. `2026-11-29T10:57:32.123Z`, appended to `out`.
