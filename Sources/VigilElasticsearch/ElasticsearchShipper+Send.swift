@@ -78,6 +78,7 @@ extension ElasticsearchShipper {
             let response = try await sendRequest(CurlRequest(method: "POST", url: configuration.bulkURL(index: encoded.index), headers: headers, body: body)).get()
             metrics.requestDuration.observe(clock.now - start)
             metrics.requests.labels(String(response.status)).increment()
+            contact.record(status: response.status)
             let decision = BulkResponseClassifier.classify(status: response.status, body: response.body, itemCount: encoded.count)
             if response.status >= 300 {
                 logger.warning("bulk request failed", metadata: ["http.status": "\(response.status)", "es.bulk.items": "\(encoded.count)"])
@@ -87,6 +88,7 @@ extension ElasticsearchShipper {
             metrics.requestDuration.observe(clock.now - start)
             metrics.requests.labels("error").increment()
             if !error.isCancelled {
+                contact.record(status: nil, failure: error.message)
                 logger.warning("bulk request got no response", metadata: ["error": "\(error.message)", "es.url": "\(error.url)"])
             }
             return BulkResponseClassifier.classifyTransportFailure(error.message)

@@ -39,10 +39,13 @@ public final class ElasticsearchShipper: Service, Sendable {
     private let io: BlockingPool
     private let encoderConfiguration: BulkEncoderConfiguration
     let backoff: Backoff
+    /// Reached Elasticsearch yet (for `/readyz`): set by the start-up probe and by every `_bulk` answer.
+    public let contact: ElasticsearchContact
     private let shutdownRequested = Atomic<Bool>(false)
 
     public init(configuration: ElasticsearchConfiguration, spool: Spool, deadLetters: DeadLetterStore, metrics registry: MetricRegistry,
-                logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+                logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment,
+                contact: ElasticsearchContact = ElasticsearchContact()) throws {
         let problems = configuration.validationErrors()
         guard problems.isEmpty else { throw ElasticsearchConfigurationError(problems: problems) }
         self.configuration = configuration
@@ -56,6 +59,7 @@ public final class ElasticsearchShipper: Service, Sendable {
         io = BlockingPool(label: "vigil-es-spool")
         encoderConfiguration = configuration.encoderConfiguration(hostName: configuration.hostName ?? ProcessInfo.processInfo.hostName)
         backoff = Backoff(initial: configuration.backoff.initial, maximum: configuration.backoff.max)
+        self.contact = contact
     }
 
     deinit {
@@ -116,7 +120,11 @@ public final class ElasticsearchShipper: Service, Sendable {
             "es.gzip": "\(compressor.map(\.description) ?? "off")", "es.max_in_flight": "\(configuration.maxInFlight)",
         ])
         await withGracefulShutdownHandler {
-            await self.loop()
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.probeUntilContact() }
+                await self.loop()
+                group.cancelAll()
+            }
         } onGracefulShutdown: {
             self.requestShutdown()
         }

@@ -91,9 +91,16 @@ public enum Agent {
         // so it shuts down last and flushes what the sources handed over.
         var logSearch: (any LogSearching)?
         if let es = config.sinks.elasticsearch {
+            // Ready only from the first request Elasticsearch answers 2xx (the start-up probe or a _bulk).
+            readiness.register("sink.elasticsearch", reason: ElasticsearchContact.initialReason)
+            let contact = ElasticsearchContact { status in
+                switch status {
+                case .ready: readiness.markReady("sink.elasticsearch")
+                case let .notReady(reason): readiness.markNotReady("sink.elasticsearch", reason: reason)
+                }
+            }
             let shipper = try ElasticsearchShipper(configuration: es, spool: storage.spool, deadLetters: storage.deadLetters,
-                                                   metrics: registry, logger: logger)
-            readiness.markReady("sink.elasticsearch")
+                                                   metrics: registry, logger: logger, contact: contact)
             services.append(.init(service: shipper))
             logger.info("shipping to elasticsearch", metadata: ["url": "\(Self.redactedURL(es.url))"])
         } else {
