@@ -26,14 +26,14 @@ public struct StdinSource: Service {
     let sink: SourceSink
     let logger: Logger
     let nowMillis: @Sendable () -> Int64
-    let executor: (any BlockingExecutor)?
+    let executor: any BlockingExecutor
     /// The longest a blocking wait for input lasts before the source checks for cancellation.
     public static let pollMilliseconds: Int32 = 200
 
-    /// - Parameter executor: where the blocking reads run; nil reads on the calling task (tests with a pipe
-    ///   that already holds its data).
+    /// - Parameter executor: where the blocking reads run (required: a read on the calling task would block a
+    ///   thread of the cooperative pool).
     public init(pipeline: EventPipeline, fileDescriptor: Int32 = 0, sourceName: String = "stdin", runID: String,
-                logger: Logger = Logger(label: "vigil.sources.stdin"), executor: (any BlockingExecutor)? = nil,
+                logger: Logger = Logger(label: "vigil.sources.stdin"), executor: any BlockingExecutor,
                 nowMillis: @escaping @Sendable () -> Int64 = FileTailer.wallClockMillis, sink: @escaping SourceSink) {
         self.executor = executor
         self.pipeline = pipeline
@@ -69,7 +69,7 @@ public struct StdinSource: Service {
         let readOnce: @Sendable () -> ReadBuffer.Outcome = { buffer.read(fd, waitMilliseconds: Self.pollMilliseconds) }
         while !Task.isCancelled {
             let outcome: ReadBuffer.Outcome
-            if let executor { outcome = try await executor.run(readOnce) } else { outcome = readOnce() }
+            outcome = try await executor.run(readOnce)
             let n: Int
             switch outcome {
             case .again:

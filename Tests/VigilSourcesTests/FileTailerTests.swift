@@ -262,7 +262,8 @@ func appendLines(_ path: String, _ range: Range<Int>) {
         _ = Array(text.utf8).withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
         close(writer)
         let collector = CollectingSink()
-        let source = StdinSource(pipeline: try Self.pipeline(), fileDescriptor: fds[0], runID: "test", sink: collector.sink)
+        let executor = QueueExecutor()
+        let source = StdinSource(pipeline: try Self.pipeline(), fileDescriptor: fds[0], runID: "test", executor: executor, sink: collector.sink)
         try await source.run()
         close(fds[0])
         #expect(Set(collector.numbers) == Set(0...1000))
@@ -270,5 +271,6 @@ func appendLines(_ path: String, _ range: Range<Int>) {
         #expect(collector.rejects.map(\.reason) == [.notAnObject])
         #expect(collector.rejects.first?.position == "stdin:1001")
         #expect(Set(collector.state.withLock { $0.ids }).count == 1001)
+        #expect(executor.calls.load(ordering: .relaxed) >= 2)   // every read ran on the executor
     }
 }
