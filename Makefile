@@ -33,8 +33,10 @@ test: build
 demo: build
 	./scripts/demo.sh
 
+# Every benchmark with modest sizes (BENCH="gzip ingest" for some; BENCH= to list them): see docs/benchmarks.md.
+BENCH ?= all
 bench: deps
-	./Benchmarks/run-all.sh
+	./Benchmarks/run-all.sh $(BENCH)
 
 clean:
 	rm -rf .build vigil-data

@@ -7,7 +7,7 @@
 # port without persistence, then VigilBench fills a registry with SERIES series (half counters with 3 labels,
 # half histograms with 10 buckets, counted as Prometheus samples), pushes the same series into pushgateway,
 # serves them through the agent's real HTTP server (VigilHTTPServer, in-process, 127.0.0.1) and times ROUNDS
-# alternating scrapes of each kind from both. Results: Benchmarks/scrape/results/DATE-COMMIT.{md,tsv}.
+# alternating scrapes of each kind from both. Results: Benchmarks/scrape/results/DATE-COMMIT.{md,tsv} (RESULTS_DIR to change).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 series=${1:-100000}
@@ -29,8 +29,9 @@ done
 
 commit=$(git rev-parse --short HEAD)
 if ! git diff --quiet HEAD -- Sources Benchmarks/VigilBench; then commit="$commit-dirty"; fi
-prefix="Benchmarks/scrape/results/$(date -u +%Y-%m-%d)-$commit$suffix"
-mkdir -p Benchmarks/scrape/results
+results=${RESULTS_DIR:-Benchmarks/scrape/results}
+prefix="$results/$(date -u +%Y-%m-%d)-$commit$suffix"
+mkdir -p "$results"
 {
     echo "pushgateway: $(prometheus-pushgateway --version 2>&1 | head -1)"
     echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
