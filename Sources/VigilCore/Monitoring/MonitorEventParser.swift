@@ -133,7 +133,7 @@ public struct MonitorEventParser: Sendable {
     private mutating func scan(_ bytes: UnsafeRawBufferPointer) -> MonitorEventRejection? {
         guard bytes.count <= maxBytes else {
             // The pipeline's message for the same reason.
-            return MonitorEventRejection(reason: .tooLarge, field: nil,
+            return MonitorEventRejection(reason: .line(.tooLarge), field: nil,
                                          message: "line of \(bytes.count) bytes is longer than max_line_bytes (\(maxBytes))")
         }
         return scanner.scan(bytes).map(Self.lineRejection)

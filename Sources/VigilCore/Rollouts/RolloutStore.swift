@@ -14,30 +14,5 @@ public protocol RolloutStore: Sendable {
     func save(_ snapshot: RolloutSnapshot) async throws
 
     /// The newest audit entries first, optionally for one model.
-    func audit(model: String?, limit: Int) async throws -> [RolloutAuditRecord]
-}
-
-/// One audited change, as stored.
-public struct RolloutAuditRecord: Sendable, Hashable, Codable {
-    public var id: Int64
-    public var timeMillis: Int64
-    public var actor: String
-    /// `start`, `advance`, `promote`, `rollback`, `pause`, `resume`.
-    public var action: String
-    /// `rollout/<model>`.
-    public var subject: String
-    public var reason: String
-    /// The transition with its evaluation, as JSON.
-    public var evidenceJSON: String
-
-    public init(id: Int64, timeMillis: Int64, actor: String, action: String, subject: String, reason: String,
-                evidenceJSON: String) {
-        self.id = id
-        self.timeMillis = timeMillis
-        self.actor = actor
-        self.action = action
-        self.subject = subject
-        self.reason = reason
-        self.evidenceJSON = evidenceJSON
-    }
+    func audit(model: String?, limit: Int) async throws -> [AuditEntry]
 }

@@ -7,7 +7,7 @@ struct RolloutAPI: RolloutControlling {
     let controller: RolloutController
 
     struct List: Encodable { var rollouts: [RolloutController.Status] }
-    struct Audit: Encodable { var entries: [RolloutAuditRecord] }
+    struct Audit: Encodable { var entries: [AuditEntry] }
 
     static func encode<T: Encodable>(_ value: T) -> [UInt8] { SortedJSON.bytes(value) }
 

@@ -72,7 +72,7 @@ public enum RolloutCLI {
             guard let status = try? JSONDecoder().decode(RolloutController.Status.self, from: Data(response.body)) else {
                 return fail("unexpected answer: \(text(response.body.prefix(200)))")
             }
-            var audit: [RolloutAuditRecord] = []
+            var audit: [AuditEntry] = []
             if case .success(let a) = await call("GET", "/v1/audit?model=\(model)&limit=5"), r200(a),
                let list = try? JSONDecoder().decode(AuditList.self, from: Data(a.body)) {
                 audit = list.entries
@@ -100,7 +100,7 @@ public enum RolloutCLI {
     }
 
     struct RolloutList: Decodable { var rollouts: [RolloutController.Status] }
-    struct AuditList: Decodable { var entries: [RolloutAuditRecord] }
+    struct AuditList: Decodable { var entries: [AuditEntry] }
     struct ErrorBody: Decodable { var error: String? }
 
     static func r200(_ r: CurlResponse) -> Bool { (200..<300).contains(r.status) }
@@ -136,7 +136,7 @@ public enum RolloutCLI {
     }
 
     /// What a release manager reads in a terminal: traffic, counts, each guardrail's verdict, the last decisions.
-    public static func renderStatus(_ s: RolloutController.Status, audit: [RolloutAuditRecord]) -> String {
+    public static func renderStatus(_ s: RolloutController.Status, audit: [AuditEntry]) -> String {
         var out = "rollout \(s.model): \(s.state.rawValue)"
         if let step = s.step { out += ", step \(step + 1) of \(s.steps.count)" }
         out += s.automatic ? " (automatic)" : " (manual: Vigil recommends, a person acts)"

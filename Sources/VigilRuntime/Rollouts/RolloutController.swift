@@ -100,7 +100,7 @@ public actor RolloutController {
     /// The standing Argo Rollouts and Flagger test.
     public func verdict(model: String) -> RolloutVerdict? { machines[model].map(RolloutVerdict.init) }
 
-    public func audit(model: String?, limit: Int) async throws -> [RolloutAuditRecord] {
+    public func audit(model: String?, limit: Int) async throws -> [AuditEntry] {
         try await store.audit(model: model, limit: limit)
     }
 

@@ -115,7 +115,7 @@ struct BlockingRolloutStore: RolloutStore {
         try await io.run { try store.commit(snapshot, transition: transition) }
     }
     func save(_ snapshot: RolloutSnapshot) async throws { try await io.run { try store.save(snapshot) } }
-    func audit(model: String?, limit: Int) async throws -> [RolloutAuditRecord] {
+    func audit(model: String?, limit: Int) async throws -> [AuditEntry] {
         try await io.run { try store.audit(model: model, limit: limit) }
     }
 }

@@ -1,32 +1,4 @@
-/// One audited decision or manual action: who, what, on what, why, and the evidence.
-public struct AuditEntry: Sendable, Hashable, Encodable {
-    /// Assigned by the store; nil before appending.
-    public var id: Int64?
-    public var timeMillis: Int64
-    /// "vigil" for automatic decisions, the token name for manual ones.
-    public var actor: String
-    /// "promote", "rollback", "pause", "resume", "step", ...
-    public var action: String
-    /// What it applies to, e.g. "rollout/fraud-detector".
-    public var subject: String
-    public var reason: String
-    /// A JSON object with counts, statistics and thresholds (the caller encodes it).
-    public var evidenceJSON: String
-
-    public init(id: Int64? = nil, timeMillis: Int64, actor: String, action: String, subject: String, reason: String, evidenceJSON: String = "{}") {
-        self.id = id
-        self.timeMillis = timeMillis
-        self.actor = actor
-        self.action = action
-        self.subject = subject
-        self.reason = reason
-        self.evidenceJSON = evidenceJSON
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, timeMillis = "time_ms", actor, action, subject, reason, evidenceJSON = "evidence"
-    }
-}
+import VigilCore
 
 /// The append-only audit log in `vigil.db`.
 ///

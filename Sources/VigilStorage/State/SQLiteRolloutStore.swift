@@ -45,12 +45,8 @@ public final class SQLiteRolloutStore: RolloutStore {
         }
     }
 
-    public func audit(model: String?, limit: Int) throws -> [RolloutAuditRecord] {
-        try AuditLog(database: database).list(limit: limit, subject: model.map(Self.key)).compactMap { entry in
-            guard entry.subject.hasPrefix("rollout/"), let id = entry.id else { return nil }
-            return RolloutAuditRecord(id: id, timeMillis: entry.timeMillis, actor: entry.actor, action: entry.action,
-                                      subject: entry.subject, reason: entry.reason, evidenceJSON: entry.evidenceJSON)
-        }
+    public func audit(model: String?, limit: Int) throws -> [AuditEntry] {
+        try AuditLog(database: database).list(limit: limit, subject: model.map(Self.key)).filter { $0.subject.hasPrefix("rollout/") }
     }
 
     private static func storedVersion(_ conn: SQLiteConnection, _ model: String) throws -> Int? {

@@ -106,16 +106,16 @@ import VigilCore
 
     static let invalid: [Invalid] = [
         // The line-level reasons, the same set (and messages) as the pipeline's for logs.
-        Invalid(.prediction, "", .empty, nil, "empty line"),
-        Invalid(.prediction, "  ", .empty, nil, "empty line"),
-        Invalid(.prediction, bytes: Array(#"{"model":""#.utf8) + [0xFF] + Array(#""}"#.utf8), .invalidUTF8, nil,
+        Invalid(.prediction, "", .line(.empty), nil, "empty line"),
+        Invalid(.prediction, "  ", .line(.empty), nil, "empty line"),
+        Invalid(.prediction, bytes: Array(#"{"model":""#.utf8) + [0xFF] + Array(#""}"#.utf8), .line(.invalidUTF8), nil,
                 "invalid UTF-8 at byte 10: byte 0xff cannot start a UTF-8 sequence"),
-        Invalid(.prediction, #"{"model":"m","#, .invalidJSON, nil, "invalid JSON at byte 13: unexpected end of line, expected '\"' starting an object key"),
-        Invalid(.label, #"["model"]"#, .notAnObject, nil, "the line is valid JSON but not an object (an array)"),
-        Invalid(.prediction, #"{"model":"m","features":{"a":{"b":{"c":1}}}}"#, .tooDeep, nil, "nesting too deep at byte 34: more than 3 nested objects/arrays"),
-        Invalid(.prediction, #"{"model":"m","features":{"text":"\#(String(repeating: "x", count: 100))"}}"#, .tooLarge, nil,
+        Invalid(.prediction, #"{"model":"m","#, .line(.invalidJSON), nil, "invalid JSON at byte 13: unexpected end of line, expected '\"' starting an object key"),
+        Invalid(.label, #"["model"]"#, .line(.notAnObject), nil, "the line is valid JSON but not an object (an array)"),
+        Invalid(.prediction, #"{"model":"m","features":{"a":{"b":{"c":1}}}}"#, .line(.tooDeep), nil, "nesting too deep at byte 34: more than 3 nested objects/arrays"),
+        Invalid(.prediction, #"{"model":"m","features":{"text":"\#(String(repeating: "x", count: 100))"}}"#, .line(.tooLarge), nil,
                 "line of 136 bytes is longer than max_line_bytes (100)"),
-        Invalid(.label, bytes: Array(#"{"model":"m""#.utf8) + [0], .nulByte, nil, "NUL byte at byte 12: NUL byte where ',' or '}' was expected"),
+        Invalid(.label, bytes: Array(#"{"model":"m""#.utf8) + [0], .line(.nulByte), nil, "NUL byte at byte 12: NUL byte where ',' or '}' was expected"),
         // Required fields.
         Invalid(.prediction, #"{"score":0.5}"#, .missingField, "model", #"missing field "model""#),
         Invalid(.prediction, #"{"model":null}"#, .missingField, "model", #"missing field "model""#),
