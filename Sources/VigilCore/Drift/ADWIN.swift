@@ -7,7 +7,7 @@
 ///
 /// ```swift
 /// var adwin = try ADWIN()
-/// for x in stream { adwin.update(x); if adwin.driftDetected { … } }
+/// for x in stream { adwin.update(x); if adwin.driftDetected { print("drift") } }
 /// ```
 ///
 /// Reference: A. Bifet and R. Gavaldà, "Learning from time-changing data with adaptive windowing",

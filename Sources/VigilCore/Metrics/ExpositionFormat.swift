@@ -1,7 +1,7 @@
 /// The text formats `/metrics` can answer with.
 ///
 /// ```swift
-/// let format = ExpositionFormat.negotiate(accept: request.headers["Accept"])
+/// let format = ExpositionFormat.negotiate(accept: "application/openmetrics-text;version=1.0.0,text/plain;q=0.5")
 /// let body = registry.render(format)   // send with `format.contentType`
 /// ```
 public enum ExpositionFormat: Sendable, Hashable {

@@ -168,10 +168,13 @@ public final class MetricRegistry: Sendable {
     /// Renders straight into memory the caller owns, such as a NIO `ByteBuffer`, saving the copy that
     /// wrapping `render(_:)`'s array would cost. `writer` gets the largest size the exposition can take and a
     /// function that writes it into a buffer of at least that size and returns the number of bytes written.
+    /// (With a NIO `ByteBuffer`: `buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximumSize) { write($0) }`.)
     /// ```swift
-    /// var buffer = ByteBufferAllocator().buffer(capacity: 0)
+    /// var body: [UInt8] = []
     /// registry.render(.openMetrics) { maximumSize, write in
-    ///     buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximumSize) { write($0) }
+    ///     body = [UInt8](unsafeUninitializedCapacity: maximumSize) { bytes, count in
+    ///         count = write(UnsafeMutableRawBufferPointer(bytes))
+    ///     }
     /// }
     /// ```
     public func render(_ format: ExpositionFormat,

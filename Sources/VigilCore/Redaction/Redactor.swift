@@ -6,6 +6,18 @@
 /// - When nothing matches, ``redact(_:strings:fieldHits:)`` returns `nil` and the caller keeps the original
 ///   bytes; otherwise only the affected values are rewritten and the result is still valid JSON.
 /// - Each hit increments `vigil_redactions_total{rule}` once.
+///
+/// The pipeline runs it on every line (``EventPipeline``); configured through ``RedactionConfiguration``:
+///
+/// ```swift
+/// let redact = RedactionConfiguration(builtin: [.email], fields: ["password": .drop, "card": .mask])
+/// var pipeline = try EventPipeline(configuration: PipelineConfiguration(redact: redact), registry: MetricRegistry())
+/// let line = Array(#"{"message":"mail bob@example.com","password":"hunter2","card":"4111"}"#.utf8)
+/// let result = pipeline.process(line, context: LineContext(source: "stdin", id: "1", readTimeMillis: 0))
+/// if case .accepted(let event) = result {
+///     print(String(decoding: event.body, as: UTF8.self))   // {"message":"mail [redacted:email]","card":"[masked]"}
+/// }
+/// ```
 public struct Redactor: Sendable {
     /// One configured field rule, in the order of the scanner's field indices.
     public struct FieldRule: Sendable {

@@ -14,6 +14,14 @@
 ///
 /// Every comparison uses the mixture sequential probability ratio test, so the error rates hold however often
 /// the rollout is evaluated (see `docs/rollouts.md`).
+///
+/// ```swift
+/// let definition = try RolloutDefinition(model: "fraud", champion: "v3", challenger: "v4", minSamples: 200)
+/// let early = RolloutEvidence(champion: VariantEvidence(requests: 150), challenger: VariantEvidence(requests: 12))
+/// let evaluation = RolloutEvaluator.evaluate(definition, total: early, step: early, stepIndex: 0,
+///                                            stepElapsedMillis: 30_000, nowMillis: 30_000)
+/// // evaluation.decision == .inconclusive: fewer than 200 requests per variant so far
+/// ```
 public enum RolloutEvaluator {
     public static func evaluate(_ definition: RolloutDefinition, total: RolloutEvidence, step: RolloutEvidence,
                                 stepIndex: Int, stepElapsedMillis: Int64, nowMillis: Int64) -> RolloutEvaluation {
