@@ -91,7 +91,7 @@ struct ElasticsearchReadinessTests {
             return status == 503 && reason?.contains("401") == true ? reason : nil
         }
         #expect(reason == "Elasticsearch answered HTTP 401 (check the credentials)")
-        Thread.sleep(forTimeInterval: 1)
+        try await Task.sleep(for: .seconds(1))
         #expect(try Self.readiness(agent).status == 503)
     }
 }
