@@ -82,7 +82,7 @@ public enum RolloutEvaluator {
         }
         let next = stepIndex + 1 < definition.steps.count ? definition.steps[stepIndex + 1] : nil
         if let next, next < 100 {
-            return decide(.advance, "step \(stepIndex + 1) at \(pct(weight))% passed every guardrail; "
+            return decide(.advance, "step \(stepIndex + 1) at \(pct(weight))%: no guardrail failed; "
                           + "advancing to \(pct(next))%")
         }
         if let primary = evaluation.primary {
@@ -91,7 +91,7 @@ public enum RolloutEvaluator {
             }
             return decide(.promote, "every step passed and \(primary.summary)")
         }
-        return decide(.promote, "every step passed every guardrail")
+        return decide(.promote, "every step completed with no guardrail failing")
     }
 
     /// Compares one metric between the variants.
@@ -139,11 +139,17 @@ public enum RolloutEvaluator {
                                         + "observations, \(definition.minSamples) each needed")
         }
         let alpha = definition.alpha
-        let twoSided = SequentialTest.compare(control: champion, treatment: challenger, alpha: alpha, alternative: .twoSided)
+        // A proportion of exactly 0 or 1 has a plug-in variance of 0, so a champion without errors against a
+        // challenger that always fails would give V = 0 and "no evidence" — the clearest failure read as pending.
+        // The variance (not the difference) of a proportion therefore uses Agresti and Caffo's adjusted estimate.
+        let (testedChampion, testedChallenger) = metric.isProportion
+            ? (Self.adjustedProportion(champion), Self.adjustedProportion(challenger)) : (champion, challenger)
+        let twoSided = SequentialTest.compare(control: testedChampion, treatment: testedChallenger, alpha: alpha,
+                                              alternative: .twoSided)
         // The direction that decides: towards "worse" for a guardrail, towards "better" for the primary metric.
         let worseIsGreater = !metric.higherIsBetter
         let towardsGreater = isGuardrail ? worseIsGreater : !worseIsGreater
-        let oneSided = SequentialTest.compare(control: champion, treatment: challenger, alpha: alpha,
+        let oneSided = SequentialTest.compare(control: testedChampion, treatment: testedChallenger, alpha: alpha,
                                               alternative: towardsGreater ? .greater : .less)
         // Differences oriented so that positive is worse (guardrail) or better (primary).
         let sign: Double = towardsGreater ? 1 : -1
@@ -176,6 +182,17 @@ public enum RolloutEvaluator {
                                 difference: twoSided.difference, lower: twoSided.lower, upper: twoSided.upper,
                                 pValue: oneSided.pValue, relativeLift: lift, threshold: threshold, latencyBound: bound,
                                 verdict: verdict, summary: text)
+    }
+
+    /// The arm with the variance of its proportion taken at p̃ = (x + 1)/(n + 2) when that is larger than the
+    /// plug-in p(1 − p): never zero, and indistinguishable from the plug-in value once both outcomes were seen
+    /// often (A. Agresti, B. Caffo, "Simple and effective confidence intervals for proportions and differences of
+    /// proportions result from adding two successes and two failures", The American Statistician 54(4), 2000).
+    static func adjustedProportion(_ arm: ArmStatistics) -> ArmStatistics {
+        guard arm.count > 0 else { return arm }
+        let n = Double(arm.count)
+        let adjusted = (arm.mean * n + 1) / (n + 2)
+        return ArmStatistics(count: arm.count, mean: arm.mean, variance: max(arm.variance, adjusted * (1 - adjusted)))
     }
 
     static func compareDrift(name: String, feature: String, margin: Double, _ evidence: RolloutEvidence) -> MetricComparison {

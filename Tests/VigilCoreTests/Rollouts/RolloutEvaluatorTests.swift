@@ -20,6 +20,37 @@ import Testing
         #expect(g.lower! > 0 && g.upper! > g.lower! && g.pValue! < 0.05)
     }
 
+    /// A champion without a single error against a challenger that always fails: the plug-in variances are both
+    /// zero, which once read as "no evidence", so the guardrail stayed pending and the step advanced.
+    @Test func aChallengerThatAlwaysFailsAgainstAFlawlessChampionRollsBack() {
+        let d = F.definition(steps: [50, 80, 100])
+        let e = Self.evaluate(d, F.evidence(champion: (1_000, 0), challenger: (1_000, 1_000)))
+        #expect(e.decision == .rollback)
+        #expect(e.guardrails[0].verdict == .fail)
+        #expect(e.guardrails[0].lower! > 0.9)
+        let someErrors = Self.evaluate(d, F.evidence(champion: (1_000, 0), challenger: (1_000, 40)))
+        #expect(someErrors.decision == .rollback)
+    }
+
+    @Test func twoFlawlessVariantsPassAMarginInsteadOfStayingPending() {
+        let d = F.definition(steps: [50, 80, 100], guardrails: [.init(metric: .errorRate, margin: 0.01)])
+        let e = Self.evaluate(d, F.evidence(champion: (5_000, 0), challenger: (5_000, 0)))
+        #expect(e.guardrails[0].verdict == .pass)
+        #expect(e.guardrails[0].upper!.isFinite && e.guardrails[0].upper! < 0.01)
+        #expect(e.decision == .advance)
+    }
+
+    @Test func theAdjustedVarianceOnlyEverRaisesThePlugInOne() {
+        for (x, n) in [(0, 10), (10, 10), (1, 1_000), (500, 1_000), (3, 7)] {
+            let arm = ArmStatistics.proportion(successes: x, trials: n)
+            let adjusted = RolloutEvaluator.adjustedProportion(arm)
+            #expect(adjusted.mean == arm.mean && adjusted.count == arm.count)
+            #expect(adjusted.variance >= arm.variance && adjusted.variance > 0)
+        }
+        let half = RolloutEvaluator.adjustedProportion(.proportion(successes: 500, trials: 1_000))
+        #expect(half.variance == 0.25)
+    }
+
     @Test func aMarginToleratesASmallDegradation() {
         let evidence = F.evidence(champion: (200_000, 2_000), challenger: (200_000, 2_400))
         let strict = Self.evaluate(F.definition(steps: [50, 80, 100]), evidence)
