@@ -68,8 +68,9 @@ public enum SLORuleGenerator {
         let total = "sum(rate(\(slo.metric)_count{\(service)}[\(window)]))"
         switch slo.kind {
         case .availability:
+            // `or vector(0)`: a service without any 5xx yet has no such series; its ratio is 0, not absent.
             let bad = "sum(rate(\(slo.metric)_count{\(service),http_response_status_code=~\"5..\"}[\(window)]))"
-            return "\(bad)\n/\n\(total)"
+            return "(\n  \(bad)\n  or vector(0)\n)\n/\n\(total)"
         case .latency:
             let le = MetricText.canonicalNumber(slo.latencyThresholdSeconds ?? .infinity)
             let good = "sum(rate(\(slo.metric)_bucket{\(service),le=\"\(le)\"}[\(window)]))"

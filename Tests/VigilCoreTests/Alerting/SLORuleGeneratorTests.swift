@@ -34,7 +34,10 @@ struct SLORuleGeneratorTests {
 
     @Test func availabilityCountsFiveHundreds() {
         #expect(SLORuleGenerator.errorRatioExpression(Self.availability, window: "5m") == """
-            sum(rate(http_server_request_duration_seconds_count{service="api",http_response_status_code=~"5.."}[5m]))
+            (
+              sum(rate(http_server_request_duration_seconds_count{service="api",http_response_status_code=~"5.."}[5m]))
+              or vector(0)
+            )
             /
             sum(rate(http_server_request_duration_seconds_count{service="api"}[5m]))
             """)
