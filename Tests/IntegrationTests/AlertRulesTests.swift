@@ -291,7 +291,7 @@ import Yams
             """.write(to: config, atomically: true, encoding: .utf8)
         let result = try Harness.run(vigil, ["rules", "generate", "--config", config.path])
         #expect(result.status == 1 && result.stdout.isEmpty)
-        #expect(result.stderr.contains("\(config.path):4:72: slos[0].threshold: 300ms is not a bucket bound of http_server_request_duration_seconds"),
+        #expect(result.stderr.contains("\(config.path):4:74: slos[0].threshold: 300ms is not a bucket bound of http_server_request_duration_seconds"),
                 "\(result.stderr)")
         try "log: { level: info }\n".write(to: config, atomically: true, encoding: .utf8)
         let empty = try Harness.run(vigil, ["rules", "generate", "--config", config.path])

@@ -42,18 +42,18 @@ struct SLOConfigurationTests {
 
     @Test(arguments: [
         ("slos: [{ name: l, service: api, type: latency, objective: 99, threshold: 300ms }]",
-         "t.yaml:9:66: slos[0].threshold: 300ms is not a bucket bound of http_server_request_duration_seconds (bounds: 5ms, 10ms, 25ms, 50ms, 75ms, 100ms, 250ms, 500ms, 750ms, 1s, 2.5s, 5s, 7.5s, 10s); the nearest are 250ms and 500ms"),
+         "t.yaml:8:74: slos[0].threshold: 300ms is not a bucket bound of http_server_request_duration_seconds (bounds: 5ms, 10ms, 25ms, 50ms, 75ms, 100ms, 250ms, 500ms, 750ms, 1s, 2.5s, 5s, 7.5s, 10s); the nearest are 250ms and 500ms"),
         ("slos: [{ name: l, service: api, type: latency, objective: 99 }]",
-         "t.yaml:9:8: slos[0].threshold: is required for a latency SLO, e.g. 250ms"),
+         "t.yaml:8:8: slos[0].threshold: is required for a latency SLO, e.g. 250ms"),
         ("slos: [{ name: a, service: api, type: availability, objective: 0.999 }]",
-         "t.yaml:9:60: slos[0].objective: is a percentage: write 99.9 for a ratio of 0.999"),
+         "t.yaml:8:64: slos[0].objective: is a percentage: write 99.9 for a ratio of 0.999"),
         ("slos: [{ name: a, service: api, type: availability, objective: 100 }]",
          "slos[0].objective: must be a percentage from 50 to below 100, got 100"),
         ("slos: [{ name: a, service: api, type: availabilty, objective: 99 }]",
-         "t.yaml:9:36: slos[0].type: must be one of availability, latency, got \"availabilty\"; did you mean \"availability\"?"),
+         "t.yaml:8:39: slos[0].type: must be one of availability, latency, got \"availabilty\"; did you mean \"availability\"?"),
         ("slos: [{ name: a, service: api, type: availability, objectve: 99 }]",
          "slos[0].objectve: unknown key \"objectve\"; did you mean \"objective\"?"),
-        ("slos: [{ name: a, service: api, type: availability }]", "t.yaml:9:8: slos[0].objective: is required"),
+        ("slos: [{ name: a, service: api, type: availability }]", "t.yaml:8:8: slos[0].objective: is required"),
         ("slos: [{ name: a, service: api, type: availability, objective: 99, metric: http_server_request_duration }]",
          "slos[0].metric: no metrics_from_logs histogram is named \"http_server_request_duration\"; did you mean \"http_server_request_duration_seconds\"?"),
         ("slos: [{ name: a, service: api, type: availability, objective: 99, metric: inference_log_events_total }]",
@@ -83,7 +83,7 @@ struct SLOConfigurationTests {
             """
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml") }
         do { _ = try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml") } catch {
-            #expect(error.description.contains("t.yaml:2:70: slos[0].metric: the histogram \"d_seconds\" has no label service (its labels: service_name)"),
+            #expect(error.description.contains("t.yaml:2:76: slos[0].metric: the histogram \"d_seconds\" has no label service (its labels: service_name)"),
                     "got: \(error.description)")
         }
         let noHistogram = "slos: [{ name: a, service: api, type: availability, objective: 99 }]"

@@ -25,7 +25,7 @@ extension ConfigurationLoader {
                 let objective = readObjective(s)
                 let metric = s.string("metric") ?? ServiceLevelObjective.defaultMetric
                 let window = s.duration("window", range: (7 * 86_400)...(90 * 86_400))
-                guard let service, let kind, let objective else { return }
+                guard let kind else { return }
 
                 // The SLI's histogram must be one that metrics_from_logs derives, with the labels the rules select on.
                 guard let mapping = metrics.first(where: { $0.name == metric }) else {
@@ -71,6 +71,7 @@ extension ConfigurationLoader {
                     s.report("threshold", "only a latency SLO has a threshold")
                     return
                 }
+                guard let service, let objective else { return }
                 out.append(ServiceLevelObjective(name: name, service: service, kind: kind, objectivePercent: objective,
                                                  latencyThresholdSeconds: threshold, metric: metric,
                                                  windowSeconds: window ?? ServiceLevelObjective.defaultWindowSeconds))
