@@ -20,6 +20,8 @@ public struct AgentConfiguration: Sendable {
     public var rollouts: [RolloutDefinition] = []
     /// Webhooks and Alertmanager, told about every rollout change.
     public var actions = ActionSettings()
+    /// Service-level objectives; `vigil rules generate` renders their Prometheus rules (docs/alerts.md).
+    public var slos: [ServiceLevelObjective] = []
     /// The folder of the configuration file, against which relative profile paths are resolved.
     public var baseDirectory: String?
 
