@@ -106,7 +106,7 @@ var targets: [Target] = [
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "HTTPTypes", package: "swift-http-types")],
         swiftSettings: strict),
-    .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport"], swiftSettings: strict),
+    .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
 ]
 
 if includeBenchmarks {
