@@ -398,8 +398,12 @@ def rollouts():
                   [datasource_var(),
                    query_var("model", "Model", 'label_values(vigil_rollout_state{job="vigil"}, model)'),
                    query_var("variant", "Variant", 'label_values(vigil_rollout_weight{job="vigil",model=~"$model"}, variant)')])
+    # A decision's counter series is born at 1, and increase() over a series' first samples is 0: the second
+    # operand catches counters that appeared within the interval.
+    decisions = 'vigil_rollout_decisions_total{job="vigil",model=~"$model",decision=~"advance|promote|rollback|start|pause|resume"}'
     d.annotation("Rollout decisions",
-                 'sum by (model, decision) (increase(vigil_rollout_decisions_total{job="vigil",model=~"$model",decision=~"advance|promote|rollback|start|pause|resume"}[$__rate_interval])) > 0',
+                 f'sum by (model, decision) (increase({decisions}[$__rate_interval])) > 0 or '
+                 f'(sum by (model, decision) ({decisions}) unless sum by (model, decision) ({decisions} offset $__rate_interval))',
                  "{{model}}: {{decision}}", "Rollout decision {{decision}} for {{model}}", "model,decision", "orange")
     rb = [("Runbook: rollout rolled back", f"{RUNBOOKS}/rollout-rolled-back.md"),
           ("Runbook: sample ratio mismatch", f"{RUNBOOKS}/rollout-sample-ratio-mismatch.md")]

@@ -164,7 +164,7 @@ import Testing
         // Template variables: resolved in order, each must have values.
         let dashboards = try DashboardQueries.loadDashboards()
         var panelTargets = 0, variableQueries = 0, annotationQueries = 0, annotationsWithData = 0
-        var pending: [(DashboardQueries.Query, String)] = []
+        var pending: [(DashboardQueries.Query, String)] = [], annotations: [(DashboardQueries.Query, String)] = []
         for dashboard in dashboards {
             var values: [String: String] = [:]
             for variable in try DashboardQueries.variables(dashboard) {
@@ -180,8 +180,12 @@ import Testing
                     values[variable.name] = variable.current.flatMap { found.contains($0) ? $0 : nil } ?? found[0]
                 }
             }
-            for query in DashboardQueries.queries(dashboard) where query.kind != .variable {
-                pending.append((query, DashboardQueries.substitute(query.expr, values: values)))
+            for query in DashboardQueries.queries(dashboard) {
+                switch query.kind {
+                case .panel: pending.append((query, DashboardQueries.substitute(query.expr, values: values)))
+                case .annotation: annotations.append((query, DashboardQueries.substitute(query.expr, values: values)))
+                case .variable: break
+                }
             }
         }
 
@@ -203,10 +207,7 @@ import Testing
                         panelTargets += 1
                         if answer.finite > 0 { finitePanels += 1 }
                     }
-                case .annotation:
-                    annotationQueries += 1
-                    if !answer.result.isEmpty { annotationsWithData += 1 }
-                case .variable:
+                case .annotation, .variable:
                     break
                 }
             }
@@ -252,6 +253,18 @@ import Testing
         #expect(firing.isSuperset(of: Self.requiredAlerts))
         #expect(arrived.isSuperset(of: Self.requiredAlerts))
 
+        // Annotation queries parse; once the rollback happened, the decision annotations have data.
+        for (query, expr) in annotations {
+            let answer = try prometheus.query(expr)
+            #expect(answer.status == "success", "\(query) → \(expr): \(answer.error ?? answer.status)")
+            annotationQueries += 1
+            if !answer.result.isEmpty { annotationsWithData += 1 }
+            if query.expr.contains("vigil_rollout_decisions_total") {
+                let decisions = Set(answer.result.compactMap { ($0["metric"] as? [String: String])?["decision"] })
+                #expect(decisions.contains("rollback"), "the decision annotations show \(decisions.sorted()), no rollback: \(expr)")
+            }
+        }
+
         let panels = dashboards.reduce(0) { $0 + $1.panels.filter { $0["type"] as? String != "row" }.count }
         print("""
         OperationsLiveTests: \(dashboards.count) dashboards, \(panels) panels; \(panelTargets) panel targets returned data \
@@ -264,7 +277,7 @@ import Testing
     }
 
     /// Request logs (two services, some 5xx and slow, an e-mail to redact, a bad line), predictions of a
-    /// champion and a challenger that fails 10% of its requests against 1%, labels that start right and then
+    /// champion and a challenger that fails 30% of its requests against 1%, labels that start right and then
     /// turn wrong (decay, detector signals), an age feature far from the profile (drift), a few predictions left
     /// without a label, an unknown model; and logs for the shipping agent, one of which Elasticsearch rejects.
     static func driveWorkload(local: AgentProcess, shipping: AgentProcess, rounds: Int) throws {
@@ -290,7 +303,9 @@ import Testing
             for i in 0..<400 {
                 let n = round * 400 + i
                 let challenger = i % 20 == 0
-                let failed = challenger ? n % 10 == 0 : n % 100 == 0
+                // Per variant: the challenger's j-th request fails 3 in 10, the champion's 1 in 100 (a champion that
+                // never fails gives the sequential test no variance to conclude with).
+                let failed = challenger ? (round * 20 + i / 20) % 10 < 3 : n % 100 == 7
                 let score = Double(n % 10) / 10 + 0.05
                 let predicted = score >= 0.5 ? "1" : "0"
                 let age = round >= 2 ? 150 + n % 40 : 25 + n % 40
