@@ -34,18 +34,18 @@ import Testing
     """
 
     /// Used only while no loaded rule file records `vigil_slo:error_ratio:rate5m`: SLO recording rules of the
-    /// contract's shape (what `vigil rules generate` writes), for one availability and one latency SLO.
+    /// contract's shape (what `vigil rules generate` writes), for one availability and one latency SLO of the service `inference` (the example configuration's).
     static func developmentSLORules() -> String {
         var rules = ""
         for (window, range) in [("rate5m", "5m"), ("rate30m", "30m"), ("rate1h", "1h"), ("rate2h", "2h"), ("rate6h", "6h"),
                                 ("rate1d", "1d"), ("rate3d", "3d")] {
             rules += """
                   - record: vigil_slo:error_ratio:\(window)
-                    expr: sum by (service) (rate(http_server_request_duration_seconds_count{service="checkout",http_response_status_code=~"5.."}[\(range)])) / sum by (service) (rate(http_server_request_duration_seconds_count{service="checkout"}[\(range)]))
-                    labels: { slo: checkout-availability, slo_type: availability }
+                    expr: sum by (service) (rate(http_server_request_duration_seconds_count{service="inference",http_response_status_code=~"5.."}[\(range)])) / sum by (service) (rate(http_server_request_duration_seconds_count{service="inference"}[\(range)]))
+                    labels: { slo: inference-availability, slo_type: availability }
                   - record: vigil_slo:error_ratio:\(window)
-                    expr: 1 - sum by (service) (rate(http_server_request_duration_seconds_bucket{service="checkout",le="0.25"}[\(range)])) / sum by (service) (rate(http_server_request_duration_seconds_count{service="checkout"}[\(range)]))
-                    labels: { slo: checkout-latency, slo_type: latency }
+                    expr: 1 - sum by (service) (rate(http_server_request_duration_seconds_bucket{service="inference",le="0.25"}[\(range)])) / sum by (service) (rate(http_server_request_duration_seconds_count{service="inference"}[\(range)]))
+                    labels: { slo: inference-latency, slo_type: latency }
 
             """
         }
@@ -55,10 +55,10 @@ import Testing
             rules:
         \(rules)      - record: vigil_slo:objective:ratio
                 expr: vector(0.99)
-                labels: { slo: checkout-availability, slo_type: availability, service: checkout }
+                labels: { slo: inference-availability, slo_type: availability, service: inference }
               - record: vigil_slo:objective:ratio
                 expr: vector(0.95)
-                labels: { slo: checkout-latency, slo_type: latency, service: checkout }
+                labels: { slo: inference-latency, slo_type: latency, service: inference }
 
         """
     }
@@ -282,7 +282,7 @@ import Testing
     /// without a label, an unknown model; and logs for the shipping agent, one of which Elasticsearch rejects.
     static func driveWorkload(local: AgentProcess, shipping: AgentProcess, rounds: Int) throws {
         let countries = ["DE", "ES", "FR"], devices = ["mobile", "tablet", "desktop, windows"]
-        let routes = [("checkout", "/pay", "POST"), ("checkout", "/cart", "GET"), ("search", "/q", "GET")]
+        let routes = [("inference", "/v1/predict", "POST"), ("inference", "/v1/explain", "GET"), ("search", "/q", "GET")]
         for round in 0..<rounds {
             var logs = ""
             for i in 0..<60 {
