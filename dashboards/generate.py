@@ -183,6 +183,12 @@ def agent():
     d.panel("timeseries", "Agent HTTP requests by route and code",
             [(rate("vigil_http_requests_total", SEL, "route, code"), "{{route}} {{code}}")], "reqps",
             "Requests served by the agent's HTTP server.")
+    d.panel("timeseries", "File sources: bytes read",
+            [(rate("vigil_file_read_bytes_total", SEL, "source"), "{{source}}")], "Bps",
+            "Bytes read per second from tailed files, by file source.", w=12)
+    d.panel("timeseries", "File sources: files open",
+            [(f"sum by (source) (vigil_files_open{{{SEL}}})", "{{source}}")], "short",
+            "Files the tailer holds open, by file source.", w=12)
     d.row("Spool")
     d.panel("timeseries", "Spool bytes", [(f"vigil_spool_bytes{{{SEL}}}", "{{instance}}")], "bytes",
             "Bytes of undelivered blocks in the spool.")
@@ -442,6 +448,15 @@ def rollouts():
             "percentunit", "Accuracy over all joined predictions with a normal-approximation 95% interval. "
             "Error rate per variant has no metric: the error_rate guardrail above carries its verdict, and "
             "`vigil rollout status` its always-valid interval.", w=8)
+    d.row("Notifications")
+    d.panel("timeseries", "Webhook deliveries by outcome",
+            [(f'sum by (outcome) (increase(vigil_webhook_deliveries_total{{job="vigil"}}[$__rate_interval]))', "{{outcome}}")],
+            "short", "Rollout webhook deliveries: delivered, rejected (final 4xx), gave_up (after max_attempts), dropped.",
+            w=12, links=rb)
+    d.panel("timeseries", "Alertmanager pushes by outcome",
+            [(f'sum by (outcome) (increase(vigil_alertmanager_requests_total{{job="vigil"}}[$__rate_interval]))', "{{outcome}}")],
+            "short", "Requests that pushed rollout alerts to Alertmanager (actions.alertmanager): ok, http_error, unreachable.",
+            w=12, links=rb)
     return d
 
 

@@ -8,8 +8,8 @@ import Testing
 /// template variables, annotations) is sent to Prometheus with Grafana's variables substituted: each must
 /// parse, and every panel target must return data. Every alert and recording rule expression must parse and
 /// its rule must be healthy, and VigilDriftDetected, VigilAccuracyDecay and VigilRolloutRolledBack must fire in
-/// Prometheus and arrive in Alertmanager. The agents do not push to Alertmanager themselves here, so what
-/// arrives there came through Prometheus's rules.
+/// Prometheus and arrive in Alertmanager. The agent's own Alertmanager push points at a closed port here, so
+/// what arrives in Alertmanager came through Prometheus's rules.
 @Suite(.serialized) struct OperationsLiveTests {
     static let requiredAlerts: Set<String> = ["VigilDriftDetected", "VigilAccuracyDecay", "VigilRolloutRolledBack"]
 
@@ -115,8 +115,13 @@ import Testing
         let localDir = dir.appendingPathComponent("local"), esDir = dir.appendingPathComponent("es")
         try FileManager.default.createDirectory(at: localDir, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: esDir, withIntermediateDirectories: true)
+        let appLog = localDir.appendingPathComponent("app.log")
+        try #"{"message":"tailed from a file","service":"inference","route":"/v1/predict","method":"POST","status":200,"latency_ms":12}"#
+            .appending("\n").write(to: appLog, atomically: true, encoding: .utf8)
         let local = try AgentProcess(config: """
-        sources: [ { type: http } ]
+        sources:
+          - { type: http }
+          - { type: file, name: app, paths: ["\(appLog.path)"], scan_interval: 100ms }
         redact: { builtin: [email, phone, ipv4] }
         \(serviceMetrics)
         models:
@@ -130,6 +135,11 @@ import Testing
         rollouts:
           - { model: credit, champion: v0, challenger: v1, min_samples: 100, min_step_duration: 0s }
         sinks: { local: { retention: 1d } }
+        actions:
+          # Closed loopback ports: the notification panels get data (unreachable, gave_up), and every alert
+          # that reaches the real Alertmanager came through Prometheus's rules.
+          alertmanager: { url: "http://127.0.0.1:9", resend_interval: 2s }
+          webhooks: [ { url: "http://127.0.0.1:9/hook", max_attempts: 1 } ]
         """, directory: localDir)
         defer { local.child.stop() }
         let shipping = try AgentProcess(config: """
@@ -158,7 +168,7 @@ import Testing
         #expect(start.status == 0, "\(start.stderr)")
 
         // The workload, in rounds a second apart so counters move between scrapes.
-        try Self.driveWorkload(local: local, shipping: shipping, rounds: 12)
+        try Self.driveWorkload(local: local, shipping: shipping, appLog: appLog, rounds: 12)
         print("OperationsLiveTests: workload sent after \(Int(Date().timeIntervalSince(started))) s")
 
         // Template variables: resolved in order, each must have values.
@@ -276,11 +286,13 @@ import Testing
         """)
     }
 
-    /// Request logs (two services, some 5xx and slow, an e-mail to redact, a bad line), predictions of a
+    /// Request logs over HTTP and appended to a tailed file (two services, some 5xx and slow, an e-mail to redact, a bad line), predictions of a
     /// champion and a challenger that fails 30% of its requests against 1%, labels that start right and then
     /// turn wrong (decay, detector signals), an age feature far from the profile (drift), a few predictions left
     /// without a label, an unknown model; and logs for the shipping agent, one of which Elasticsearch rejects.
-    static func driveWorkload(local: AgentProcess, shipping: AgentProcess, rounds: Int) throws {
+    static func driveWorkload(local: AgentProcess, shipping: AgentProcess, appLog: URL, rounds: Int) throws {
+        let tail = try FileHandle(forWritingTo: appLog)
+        defer { try? tail.close() }
         let countries = ["DE", "ES", "FR"], devices = ["mobile", "tablet", "desktop, windows"]
         let routes = [("inference", "/v1/predict", "POST"), ("inference", "/v1/explain", "GET"), ("search", "/q", "GET")]
         for round in 0..<rounds {
@@ -292,6 +304,8 @@ import Testing
                 logs += #"{"type":"log","message":"served","service":"\#(service)","route":"\#(route)","method":"\#(method)","status":\#(status),"latency_ms":\#(latency),"user":"u\#(i)@example.com"}"# + "\n"
             }
             logs += "{not json\n"
+            try tail.seekToEnd()
+            try tail.write(contentsOf: Data(logs.utf8))
             #expect(try Harness.http("POST", local.baseURL + "/v1/logs", body: Data(logs.utf8)).status == 202)
 
             var shipped = logs
