@@ -8,6 +8,7 @@ metric names in docs/metrics.md) and live (every query against a real Prometheus
 """
 import json
 import os
+import sys
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
 RUNBOOKS = "https://github.com/vigil/vigil/blob/main/docs/runbooks"
@@ -461,7 +462,8 @@ def rollouts():
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
+    # `--out DIR` writes elsewhere (DashboardTests compares that with the committed files).
+    here = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "--out" else os.path.dirname(os.path.abspath(__file__))
     for name, build in [("vigil-agent", agent), ("vigil-service-health", service_health),
                         ("vigil-model-quality", model_quality), ("vigil-rollouts", rollouts)]:
         with open(os.path.join(here, name + ".json"), "w") as f:

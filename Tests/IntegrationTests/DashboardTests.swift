@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Yams
 
 /// The Grafana dashboards of `dashboards/` without any server: each parses, selects its data source only
 /// through `${datasource}`, gives every panel a unit, uses `$__rate_interval` in every rate and increase, and
@@ -25,7 +26,35 @@ import Testing
         #expect(panels >= 40)
     }
 
-    /// The variables the brief asks for, and rows per concern.
+    /// The committed JSON is what `dashboards/generate.py` writes (nobody edited one without the other).
+    @Test func committedJSONMatchesTheGenerator() throws {
+        let dir = try Harness.tempDirectory("vigil-dashboards")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = DashboardQueries.dashboardsDirectory.appendingPathComponent("generate.py").path
+        let result = try Harness.run("/usr/bin/python3", [script, "--out", dir.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        for file in Self.expected {
+            let generated = try Data(contentsOf: dir.appendingPathComponent(file))
+            let committed = try Data(contentsOf: DashboardQueries.dashboardsDirectory.appendingPathComponent(file))
+            #expect(generated == committed, "dashboards/\(file) differs from what generate.py writes: run python3 dashboards/generate.py")
+        }
+    }
+
+    /// The provisioning files parse and point Grafana at a Prometheus and at the dashboards' folder; uids are unique.
+    @Test func provisioningFilesAreValid() throws {
+        let root = DashboardQueries.dashboardsDirectory.appendingPathComponent("provisioning")
+        let datasources = try Yams.load(yaml: String(contentsOf: root.appendingPathComponent("datasources/prometheus.yml"), encoding: .utf8)) as? [String: Any]
+        let sources = datasources?["datasources"] as? [[String: Any]] ?? []
+        #expect(sources.count == 1 && sources.first?["type"] as? String == "prometheus")
+        let providers = try Yams.load(yaml: String(contentsOf: root.appendingPathComponent("dashboards/vigil.yml"), encoding: .utf8)) as? [String: Any]
+        let provider = (providers?["providers"] as? [[String: Any]])?.first
+        #expect(provider?["type"] as? String == "file")
+        #expect(((provider?["options"] as? [String: Any])?["path"] as? String)?.isEmpty == false)
+        let uids = try DashboardQueries.loadDashboards().compactMap { $0.json["uid"] as? String }
+        #expect(Set(uids).count == Self.expected.count)
+    }
+
+    /// The variables each dashboard filters by, and one row per concern.
     @Test func dashboardsHaveTheirVariablesAndRows() throws {
         let byFile = Dictionary(uniqueKeysWithValues: try DashboardQueries.loadDashboards().map { ($0.file, $0) })
         func names(_ file: String) -> Set<String> { Set(byFile[file]?.variables.compactMap { $0["name"] as? String } ?? []) }
