@@ -51,6 +51,18 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)
 
 
+_QUERIES = {}
+
+
+def query(cmd):
+    """run() for questions about this machine whose answer cannot change during a check (apt-cache, dpkg,
+    readelf, ldd, `vigil ... --help`): asked once per process, so the self-test's many runs stay fast."""
+    key = tuple(cmd)
+    if key not in _QUERIES:
+        _QUERIES[key] = run(cmd)
+    return _QUERIES[key]
+
+
 class Checker:
     def __init__(self, root: pathlib.Path, vigil: str, tmp: pathlib.Path):
         self.root, self.vigil, self.tmp = root, vigil, tmp
@@ -87,7 +99,7 @@ class Checker:
     def vigil_help(self, path):
         key = tuple(path)
         if key not in self._help:
-            result = run([self.vigil, *path, "--help"])
+            result = query([self.vigil, *path, "--help"])
             self._help[key] = result.stdout if result.returncode == 0 else None
         return self._help[key]
 
@@ -168,7 +180,7 @@ class Checker:
             self.fail(where, "empty or unparsable")
             return
         known = {"FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME", "USER",
-                 "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"}
+                 "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "COMMENT"}
         for ins in instructions:
             if ins["instruction"] not in known:
                 self.fail(f"{where}:{ins['startline'] + 1}", f"unknown instruction {ins['instruction']}")
@@ -213,6 +225,7 @@ class Checker:
         missing = RUNTIME_PACKAGES - installed
         if missing:
             self.fail(where, f"the runtime stage does not install {', '.join(sorted(missing))}")
+        self.check_linked_libraries(installed, where)
         self.check_debian_packages(installed | self.build_packages(build), where)
 
         def last(kind):
@@ -257,6 +270,30 @@ class Checker:
         if path_ == ["agent"]:
             self.check_image_config(runtime, flags, where)
 
+    def check_linked_libraries(self, installed, where):
+        """Every shared library the built vigil needs (ELF NEEDED) comes from a package the runtime stage installs,
+        except the Swift runtime (linked statically in the image) and what every Debian image has (libc6, libgcc-s1)."""
+        needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", query(["readelf", "-d", self.vigil]).stdout)
+        if not needed:
+            self.fail(where, f"readelf -d {self.vigil} lists no shared library (is binutils installed?)")
+            return
+        resolved = dict(re.findall(r"^\s*(\S+) => (\S+)", query(["ldd", self.vigil]).stdout, re.M))
+        for library in needed:
+            path = resolved.get(library, "")
+            if "/lib/swift/" in path or library.startswith("ld-linux"):
+                continue  # the Swift runtime is linked statically in the image; the dynamic loader is libc6's
+            package = None
+            for candidate in (path, os.path.realpath(path) if path else "", "/usr" + path if path.startswith("/lib") else ""):
+                if candidate:
+                    result = query(["dpkg", "-S", candidate])
+                    if result.returncode == 0:
+                        package = result.stdout.split(":")[0].strip()
+                        break
+            if package is None:
+                self.fail(where, f"vigil links {library} ({path or 'not found'}), which no Debian package provides here")
+            elif package not in installed | {"libc6", "libgcc-s1"}:
+                self.fail(where, f"vigil links {library} from package {package}, which the runtime stage does not install")
+
     def build_packages(self, build):
         packages = set()
         for ins in build:
@@ -271,7 +308,7 @@ class Checker:
             print(f"note  {where}: package names not checked with apt-cache (this machine is not Debian 12 bookworm)")
             return
         for package in sorted(packages):
-            result = run(["apt-cache", "policy", package])
+            result = query(["apt-cache", "policy", package])
             if "Candidate:" not in result.stdout or "Candidate: (none)" in result.stdout:
                 self.fail(where, f"Debian bookworm has no package {package} (apt-cache policy {package})")
 
@@ -873,6 +910,7 @@ MUTATIONS = [
     ("Dockerfile CMD with an option vigil lacks", _edit("docker/Dockerfile", '"--data-dir", "/var/lib/vigil", "--listen"', '"--data-directory", "/var/lib/vigil", "--listen"'), "has no option --data-directory"),
     ("Dockerfile CMD with a subcommand vigil lacks", _edit("docker/Dockerfile", 'CMD ["agent"', 'CMD ["controller"'), "is not a vigil subcommand"),
     ("Dockerfile without the ISA-L runtime library", _edit("docker/Dockerfile", "zlib1g libisal2", "zlib1g"), "does not install libisal2"),
+    ("Dockerfile without a library vigil links", _edit("docker/Dockerfile", "libisal2 libstdc++6", "libisal2"), "from package libstdc++6"),
     ("compose key the specification lacks", _edit("docker/compose.yaml", "    stop_grace_period: 30s", "    stop_grace_periods: 30s"), "Compose Specification"),
     ("compose volume of a missing file", _edit("docker/compose.yaml", "./prometheus/prometheus.yml:", "./prometheus/missing.yml:"), "does not exist"),
     ("compose depends_on a service without health check", _edit("docker/compose.yaml", "      test: [\"CMD\", \"wget\", \"-q\", \"-O\", \"/dev/null\", \"http://127.0.0.1:9093/-/ready\"]\n      interval: 10s\n      timeout: 3s\n      retries: 5\n", "      disable: true\n"), "has no health check"),
