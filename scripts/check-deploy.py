@@ -33,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import jsonschema
 import yaml
@@ -335,6 +336,58 @@ class Checker:
         self.check_listen_and_tokens(merged, self.rel(source))
         if flags.get("--data-dir", "/var/lib/vigil") != "/var/lib/vigil":
             self.fail(where, "--data-dir must be the VOLUME /var/lib/vigil")
+        if config is not None:
+            self.smoke_image_config(source, self.rel(source))
+
+    def smoke_image_config(self, config, where):
+        """Start the agent on the image's configuration (on loopback, a temporary data dir): the probes and
+        /metrics answer, and ingest and search refuse every request, with or without a token."""
+        import socket
+        import urllib.error
+        import urllib.request
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        data = self.tmp / "smoke-data"
+        data.mkdir(exist_ok=True)
+        log = open(self.tmp / "smoke-agent.log", "w")
+        agent = subprocess.Popen([self.vigil, "agent", "--config", str(config), "--data-dir", str(data),
+                                  "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=log)
+
+        def status(path, token=None, body=None):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body)
+            if token is not None:
+                request.add_header("Authorization", f"Bearer {token}")
+            try:
+                with urllib.request.urlopen(request, timeout=3) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+            except OSError:
+                return None
+        try:
+            deadline = time.monotonic() + 20
+            while status("/healthz") != 200:
+                if agent.poll() is not None or time.monotonic() > deadline:
+                    self.fail(where, f"the agent did not start on it: {(self.tmp / 'smoke-agent.log').read_text()[-600:]}")
+                    return
+                time.sleep(0.2)
+            for path in ("/readyz", "/metrics"):
+                if status(path) != 200:
+                    self.fail(where, f"GET {path} does not answer 200")
+            for token in (None, "", "x", "vigil"):
+                for path, body in (("/v1/logs", b'{"message":"smoke"}\n'), ("/v1/logs/search?q=smoke", None)):
+                    code = status(path, token, body)
+                    if code != 401:
+                        self.fail(where, f"{'POST' if body else 'GET'} {path} with token {token!r} answered {code}, not 401: the image's API is open")
+        finally:
+            agent.terminate()
+            try:
+                agent.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                agent.kill()
+                agent.wait()
+            log.close()
 
     # ---- Compose -----------------------------------------------------------------------------------------
     def check_compose_schema(self):
@@ -369,7 +422,11 @@ class Checker:
         for name, secret in secrets.items():
             if "file" in secret and not (base / secret["file"]).exists():
                 self.fail(where, f"secret {name}: file {secret['file']} does not exist")
-        dockerfile_image = {}
+        dockerfile_image = {}  # images this file builds: their commands are vigil's
+        for service in services.values():
+            build = service.get("build")
+            if build and service.get("image"):
+                dockerfile_image[service["image"]] = base / (build if isinstance(build, str) else build.get("context", "."))
         for name, service in services.items():
             at = f"{where} services.{name}"
             build = service.get("build")
@@ -378,8 +435,6 @@ class Checker:
                 dockerfile = context / (build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile")
                 if not dockerfile.exists():
                     self.fail(at, f"build: {self.rel(dockerfile)} does not exist")
-                if service.get("image"):
-                    dockerfile_image[service["image"]] = dockerfile
             image = service.get("image", "")
             if image and not build and image not in dockerfile_image:
                 tag = image.rsplit(":", 1)[1] if ":" in image.split("/")[-1] else ""
@@ -900,10 +955,6 @@ def _edit(relative, old, new):
     return apply
 
 
-def _remove(relative):
-    return lambda root: (root / relative).unlink()
-
-
 MUTATIONS = [
     ("Dockerfile COPY of a missing file", _edit("docker/Dockerfile", "COPY docker/config/image.yaml", "COPY docker/config/missing.yaml"), "does not exist in the build context"),
     ("Dockerfile running as root", _edit("docker/Dockerfile", "USER 10001:10001", "USER root"), "non-root USER"),
@@ -911,6 +962,7 @@ MUTATIONS = [
     ("Dockerfile CMD with a subcommand vigil lacks", _edit("docker/Dockerfile", 'CMD ["agent"', 'CMD ["controller"'), "is not a vigil subcommand"),
     ("Dockerfile without the ISA-L runtime library", _edit("docker/Dockerfile", "zlib1g libisal2", "zlib1g"), "does not install libisal2"),
     ("Dockerfile without a library vigil links", _edit("docker/Dockerfile", "libisal2 libstdc++6", "libisal2"), "from package libstdc++6"),
+    ("image configuration with an open API", lambda root: _remove_auth_from_image(root), "the image's API is open"),
     ("compose key the specification lacks", _edit("docker/compose.yaml", "    stop_grace_period: 30s", "    stop_grace_periods: 30s"), "Compose Specification"),
     ("compose volume of a missing file", _edit("docker/compose.yaml", "./prometheus/prometheus.yml:", "./prometheus/missing.yml:"), "does not exist"),
     ("compose depends_on a service without health check", _edit("docker/compose.yaml", "      test: [\"CMD\", \"wget\", \"-q\", \"-O\", \"/dev/null\", \"http://127.0.0.1:9093/-/ready\"]\n      interval: 10s\n      timeout: 3s\n      retries: 5\n", "      disable: true\n"), "has no health check"),
@@ -930,6 +982,13 @@ MUTATIONS = [
     ("PrometheusRule edited by hand", _edit("docker/kubernetes/prometheusrule.yaml", "  name: vigil\n", "  name: vigil-edited\n"), "differs from the render"),
     ("alert rules changed without regenerating", lambda root: _append_rule(root), "differs from the render"),
 ]
+
+
+def _remove_auth_from_image(root):
+    path = root / "docker/config/image.yaml"
+    text = path.read_text()
+    start, end = text.index("auth:\n"), text.index("sources:\n")
+    path.write_text(text[:start] + text[end:])
 
 
 def _append_rule(root):
