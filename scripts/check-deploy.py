@@ -920,6 +920,14 @@ class Checker:
         if rules != expected:
             self.fail(where, f"{rules} rules, alerts/*.rules.yml has {expected}")
 
+    def check_config_folder(self):
+        """Every configuration in docker/config passes `vigil config check`, used by a command above or not."""
+        files = sorted((self.root / "docker/config").glob("*.yaml"))
+        if not files:
+            self.fail("docker/config", "no configuration")
+        for path in files:
+            self.config_check(path, self.rel(path))
+
     # ---- all ---------------------------------------------------------------------------------------------
     def run_all(self):
         if not os.access(self.vigil, os.X_OK):
@@ -928,6 +936,7 @@ class Checker:
             self.failed += 1
             return False
         self.section("Dockerfile", self.check_dockerfile)
+        self.section("vigil configurations in docker/config", self.check_config_folder)
         self.section("compose schema (Compose Specification)", self.check_compose_schema)
         self.section("compose stack", self.check_compose)
         self.section("kustomization", self.check_kustomization)
