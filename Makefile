@@ -6,11 +6,11 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev libisal-dev prometheus prometheus-alertmanager openssl curl ca-certificates python3
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev libisal-dev prometheus prometheus-alertmanager openssl curl ca-certificates python3 python3-venv
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 export VIGIL_REVISION := $(REVISION)
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps build release test demo bench clean prometheusrule
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -29,6 +29,12 @@ release: deps
 # Every test. Integration tests start the built binaries, a real Prometheus and promtool on 127.0.0.1.
 test: build
 	$(SWIFT) test --no-parallel 2>&1 | tee .test-output.log; exit $${PIPESTATUS[0]}
+	./scripts/check-deploy.sh
+
+# docker/kubernetes/prometheusrule.yaml from alerts/*.rules.yml (scripts/check-deploy.sh fails when it is stale).
+prometheusrule:
+	./scripts/check-deploy.sh --setup-only
+	.venv-deploy/bin/python scripts/render-prometheusrule.py
 
 demo: build
 	./scripts/demo.sh

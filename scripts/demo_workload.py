@@ -3,9 +3,12 @@
 posted to a running Vigil agent over HTTP (loopback only), for a bounded time."""
 import argparse, json, random, time, urllib.request, uuid, datetime
 
-def post(url, lines):
+def post(url, lines, token=None):
     body = ("\n".join(json.dumps(l, separators=(",", ":")) for l in lines) + "\n").encode()
-    req = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/x-ndjson"})
+    headers = {"Content-Type": "application/x-ndjson"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=5) as r:
             return r.status
@@ -17,7 +20,9 @@ def main():
     ap.add_argument("--url", default="http://127.0.0.1:9750")
     ap.add_argument("--seconds", type=float, default=600)
     ap.add_argument("--rate", type=int, default=50, help="requests per second")
+    ap.add_argument("--token-file", help="file holding a bearer token with the ingest role (agents with auth.tokens)")
     a = ap.parse_args()
+    token = open(a.token_file).read().strip() if a.token_file else None
     assert a.url.startswith("http://127.0.0.1") or a.url.startswith("http://localhost"), "loopback only"
     rng = random.Random(42)
     pending = []
@@ -46,12 +51,12 @@ def main():
                           "score": round(score, 4), "features": {"amount": round(amount, 2), "country": rng.choice(["DE", "FR", "CN", "US"])},
                           "segment": {"region": rng.choice(["eu", "us", "apac"])}})
             pending.append((time.time() + rng.uniform(2, 10), {"type": "label", "model": "fraud-detector", "request_id": rid, "label": truth}))
-        post(a.url + "/v1/logs", logs)
-        post(a.url + "/v1/predictions", preds)
+        post(a.url + "/v1/logs", logs, token)
+        post(a.url + "/v1/predictions", preds, token)
         due = [p for p in pending if p[0] <= time.time()]
         pending = [p for p in pending if p[0] > time.time()]
         if due:
-            post(a.url + "/v1/labels", [p[1] for p in due])
+            post(a.url + "/v1/labels", [p[1] for p in due], token)
         time.sleep(1)
 
 if __name__ == "__main__":
