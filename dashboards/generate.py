@@ -294,7 +294,8 @@ def service_health():
             "Requests per duration bucket over time.", w=24)
     d.row("SLO burn rates")
     burn = 'vigil_slo:error_ratio:{w}{{service=~"$service"}} / on (slo, slo_type, service) group_left () (1 - vigil_slo:objective:ratio{{service=~"$service"}})'
-    links = [("Runbooks", RUNBOOKS)]
+    links = [("Runbook: error budget burn", f"{RUNBOOKS}/slo-error-budget-burn.md"),
+             ("Runbook: latency budget burn", f"{RUNBOOKS}/slo-latency-budget-burn.md")]
     d.panel("timeseries", "Burn rate, fast windows (page)",
             [(burn.format(w=w), f"{{{{slo}}}} {w}") for w in ("rate5m", "rate30m", "rate1h")], "suffix:×",
             "Error ratio divided by the error budget (1 − objective). 14.4 over 1h and 5m pages (2% of a 30-day budget).",
@@ -323,8 +324,8 @@ def model_quality():
                    query_var("variant", "Variant", 'label_values(vigil_model_predictions_total{job="vigil",model=~"$model"}, variant)'),
                    query_var("metric", "Metric", 'label_values(vigil_model_quality{job="vigil",model=~"$model"}, metric)',
                              multi=False, current={"selected": True, "text": "accuracy", "value": "accuracy"})])
-    decay_link = [("Runbooks: accuracy decay", RUNBOOKS)]
-    drift_link = [("Runbooks: feature drift", RUNBOOKS)]
+    decay_link = [("Runbook: accuracy decay", f"{RUNBOOKS}/accuracy-decay.md")]
+    drift_link = [("Runbook: drift detected", f"{RUNBOOKS}/drift-detected.md")]
     d.row("Traffic")
     d.panel("timeseries", "Predictions by variant",
             [(rate("vigil_model_predictions_total", MOD, "model, variant"), "{{model}} {{variant}}")], "cps",
