@@ -344,9 +344,10 @@ def model_quality():
             "short", "Joined predictions by actual and predicted class over the dashboard range.", w=12)
     d.row("Quality")
     d.panel("timeseries", "Realised quality per window ($metric)",
-            [(f'vigil_model_quality{{{MOD},metric="$metric"}}', "{{model}} {{variant}} {{window}}")], "percentunit",
-            "Realised quality over the count window, the time window and since start. No metric exposes the profile's "
-            "reference value: the decay panel beside shows when quality fell below reference − tolerance.",
+            [(f'vigil_model_quality{{{MOD},metric="$metric"}}', "{{model}} {{variant}} {{window}}"),
+             (f'vigil_model_reference_quality{{{MODEL_ONLY},metric="$metric"}}', "reference {{model}}")], "percentunit",
+            "Realised quality over the count window, the time window and since start, with the profile's reference "
+            "value as a line; the decay panel beside shows when quality fell below reference − tolerance.",
             w=12, links=decay_link)
     d.panel("state-timeline", "Decay below reference − tolerance",
             [(f'vigil_model_decay_detected{{{MOD}}}', "{{model}} {{variant}} {{metric}}")], "none",

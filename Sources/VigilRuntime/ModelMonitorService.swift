@@ -107,6 +107,17 @@ public final class ModelMonitorService: Service, Sendable {
         for model in models {
             pending.labels(model.name).set(0)
         }
+        // The profile's realised quality: the line the windowed quality is compared with (decay = below it minus
+        // the model's tolerance). Constant for a run, so set once.
+        let reference = registry.gauge("vigil_model_reference_quality",
+                                       help: "Realised quality on the model's reference profile (the decay check's baseline).",
+                                       labelNames: ["model", "metric"])
+        for model in models {
+            guard let profileQuality = profiles[model.name]?.quality else { continue }
+            for (metric, value) in profileQuality.sorted(by: { $0.key < $1.key }) where value.isFinite {
+                reference.labels(model.name, metric).set(value)
+            }
+        }
         registry.addCollector { [weak self] in self?.updateGauges() }
     }
 
