@@ -65,15 +65,18 @@ wait_http() { # URL what pid
 # 1. Tokens: fresh random ones in the data dir (mode 600); the configuration holds only their SHA-256.
 mkdir -m 700 "$DATA/tokens"
 AUTH="auth:\n  tokens:\n"
-for role in release-manager viewer ingest; do
-  (umask 077; openssl rand -hex 32 > "$DATA/tokens/$role.token")
-  AUTH+="    - { name: demo-$role, sha256: \"$(tr -d '\n' < "$DATA/tokens/$role.token" | sha256sum | cut -d' ' -f1)\", roles: [$role] }\n"
+# The service posts events and asks for the rollout's weight (ingest + viewer); people read (viewer) or act.
+for who in release-manager:release-manager viewer:viewer service:ingest,viewer; do
+  name=${who%%:*}
+  (umask 077; openssl rand -hex 32 > "$DATA/tokens/$name.token")
+  AUTH+="    - { name: demo-$name, sha256: \"$(tr -d '\n' < "$DATA/tokens/$name.token" | sha256sum | cut -d' ' -f1)\", roles: [${who#*:}] }\n"
 done
 
 # 2. The model's reference profile, from reference data the workload generates.
 python3 scripts/demo_workload.py reference --out "$DATA/reference.csv"
 "$BIN" profile build --input "$DATA/reference.csv" --model "$MODEL" --out "$DATA/demo-reference-profile.json" \
-  --label-column label --prediction-column prediction --score-column score --positive-class fraud 2>/dev/null
+  --label-column label --prediction-column prediction --score-column score --positive-class fraud 2> "$DATA/profile.log" \
+  || { cat "$DATA/profile.log" >&2; exit 1; }
 
 # 3. With --prometheus: Alertmanager and Prometheus on free loopback ports, state under the data dir.
 ACTIONS=""
@@ -122,7 +125,7 @@ echo "A service serves $MODEL v3 (champion) and v4 (challenger) at ${RATE} reque
 echo "labels 2-8 s later. v4 degrades after ${DEGRADE_AFTER} s. Vigil evaluates the rollout every 5 s."
 echo "  guardrails, in order: error rate, latency (share slower than v3's p99), accuracy, drift of amount: + pass ? pending . no data X fail"
 
-python3 scripts/demo_workload.py run --url "$URL" --token-file "$DATA/tokens/ingest.token" --data-dir "$DATA" \
+python3 scripts/demo_workload.py run --url "$URL" --token-file "$DATA/tokens/service.token" --data-dir "$DATA" \
   --seconds "$((SECONDS_TO_RUN + LINGER + 60))" --rate "$RATE" --degrade-after "$DEGRADE_AFTER" &
 PIDS+=($!)
 

@@ -108,8 +108,8 @@ def run(a):
             degraded = True
             with open(os.path.join(a.data_dir, "degraded_at"), "w") as f:
                 f.write(str(int(tick * 1000)))
-            print(f"\n>>> {CHALLENGER} degrades now: 8% errors, 3x slower, accuracy 0.92 -> 0.70, and its feature "
-                  f"pipeline sends `amount` in cents (drift)", flush=True)
+            print(f"\n>>> {CHALLENGER} degrades now: 3% of its requests fail, it is 40% slower, its accuracy falls from "
+                  f"0.93 to 0.80, and its feature pipeline doubles `amount` (a unit bug: drift)", flush=True)
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         logs, predictions = [], []
         for _ in range(a.rate):
@@ -117,7 +117,7 @@ def run(a):
             rid = "%032x" % rng.getrandbits(128)
             variant = CHALLENGER if bucket(salt, user) < round(weight * 100) else CHAMPION
             bad = degraded and variant == CHALLENGER
-            error_rate, latency_scale, accuracy = (0.08, 3.0, 0.70) if bad else (0.005, 1.0, 0.92)
+            error_rate, latency_scale, accuracy = (0.03, 1.4, 0.80) if bad else (0.005, 1.0, 0.92 if variant == CHAMPION else 0.93)
             failed = rng.random() < error_rate
             latency = rng.lognormvariate(math.log(40), 0.35) * latency_scale
             logs.append({"@timestamp": now, "level": "ERROR" if failed else "INFO", "service": "fraud-api",
@@ -131,7 +131,7 @@ def run(a):
             truth = truth_of(rng, x)
             prediction, score = predict(rng, truth, accuracy)
             if bad:
-                x = {"amount": round(x["amount"] * 100, 2), "country": x["country"]}  # cents instead of euros
+                x = {"amount": round(x["amount"] * 2, 2), "country": x["country"]}  # a unit bug in v4's pipeline
             predictions.append({"@timestamp": now, "model": MODEL, "variant": variant, "request_id": rid,
                                 "prediction": prediction, "score": score, "features": x,
                                 "segment": {"region": rng.choice(["eu", "us", "apac"])}})
@@ -204,7 +204,7 @@ def describe(status, metrics_text, rate):
                      f"{CHALLENGER} {v(drift and drift.get('challengerValue'))} all {v(model_psi)}")
     verdicts = "".join({"pass": "+", "fail": "X", "pending": "?", "noData": "."}.get(c.get("verdict"), "?")
                        for c in ev.get("guardrails", []))
-    parts.append(f"{ev.get('decision', 'no evaluation yet')} [{verdicts}]")
+    parts.append(f"{ev.get('decision', 'no evaluation yet')}" + (f" [{verdicts}]" if verdicts else ""))
     return " | ".join(parts)
 
 
@@ -213,7 +213,7 @@ def watch(a):
     tty = sys.stdout.isatty()
     every = 1.0 if tty else a.plain_every
     start = time.time()
-    last_events, last_t, last_print = None, None, 0.0
+    samples, last_print = [], 0.0  # (time, events received) over the last 5 s: the rate is their slope
     status = None
     while time.time() - start < a.seconds:
         t = time.time()
@@ -223,12 +223,11 @@ def watch(a):
             metrics_text = ""
         status = agent.get_json(f"/v1/rollouts/{MODEL}") or {}
         events = metric_sum(metrics_text, "vigil_events_received_total")
-        rate = (events - last_events) / (t - last_t) if last_events is not None and t > last_t else 0.0
-        last_events, last_t = events, t
+        samples = [x for x in samples if t - x[0] <= 5.5] + [(t, events)]
+        rate = (events - samples[0][1]) / (t - samples[0][0]) if t > samples[0][0] else 0.0
         state = status.get("state")
-        if state in ("rolled_back", "promoted"):
-            break
-        if t - last_print >= every - 0.05:
+        decided = state in ("rolled_back", "promoted")
+        if decided or t - last_print >= every - 0.05:
             line = f"[{t - start:4.0f}s] " + describe(status, metrics_text, rate)
             if tty:
                 width = os.get_terminal_size().columns if sys.stdout.isatty() else 200
@@ -237,6 +236,8 @@ def watch(a):
                 sys.stdout.write(line + "\n")
             sys.stdout.flush()
             last_print = t
+        if decided:
+            break
         time.sleep(max(0.0, 1.0 - (time.time() - t)))
     if tty:
         sys.stdout.write("\n")
@@ -274,7 +275,7 @@ def main():
     for name in ("run", "watch"):
         p = sub.add_parser(name)
         p.add_argument("--url", default="http://127.0.0.1:9750")
-        p.add_argument("--token-file", help="bearer token (ingest for run, viewer for watch)")
+        p.add_argument("--token-file", help="bearer token (ingest and viewer roles for run, viewer for watch)")
         p.add_argument("--data-dir", required=True, help="the demo's data dir (degraded_at is written there)")
         p.add_argument("--seconds", type=float, default=180, help="stop after this long")
         p.add_argument("--seed", type=int, default=42)
