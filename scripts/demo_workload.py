@@ -186,25 +186,25 @@ def describe(status, metrics_text, rate):
     step = status.get("step")
     where = f"step {step + 1}/{len(steps)}" if step is not None and status.get("state") == "running" else status.get("state", "?")
     parts = [f"{rate:5.0f} ev/s", f"{where} {CHALLENGER} at {status.get('weight', 0):g}%"]
-    acc = g.get("accuracy")
-    if acc:
-        parts.append(f"accuracy {CHAMPION} {interval(acc.get('championValue'), acc.get('championCount'))} "
-                     f"{CHALLENGER} {interval(acc.get('challengerValue'), acc.get('challengerCount'))}")
+    verdicts = "".join({"pass": "+", "fail": "X", "pending": "?", "noData": "."}.get(c.get("verdict"), "?")
+                       for c in ev.get("guardrails", []))
+    parts.append(f"{ev.get('decision', 'no evaluation yet')}" + (f" [{verdicts}]" if verdicts else ""))
     err = g.get("error_rate")
     if err:
         parts.append(f"errors {CHAMPION} {share(err.get('championValue'))} {CHALLENGER} {share(err.get('challengerValue'))}")
     slow = next((c for name, c in g.items() if name and name.startswith("latency")), None)
     if slow:
         parts.append(f"slow {CHAMPION} {share(slow.get('championValue'))} {CHALLENGER} {share(slow.get('challengerValue'))}")
+    acc = g.get("accuracy")
+    if acc:
+        parts.append(f"accuracy {CHAMPION} {interval(acc.get('championValue'), acc.get('championCount'))} "
+                     f"{CHALLENGER} {interval(acc.get('challengerValue'), acc.get('challengerCount'))}")
     drift = next((c for name, c in g.items() if name and name.startswith("drift")), None)
     model_psi = metric_value(metrics_text, "vigil_feature_drift", model=MODEL, feature="amount", method="psi")
     if drift or model_psi is not None:
         v = lambda x: "-" if x is None else f"{x:.2f}"
         parts.append(f"PSI(amount) {CHAMPION} {v(drift and drift.get('championValue'))} "
                      f"{CHALLENGER} {v(drift and drift.get('challengerValue'))} all {v(model_psi)}")
-    verdicts = "".join({"pass": "+", "fail": "X", "pending": "?", "noData": "."}.get(c.get("verdict"), "?")
-                       for c in ev.get("guardrails", []))
-    parts.append(f"{ev.get('decision', 'no evaluation yet')}" + (f" [{verdicts}]" if verdicts else ""))
     return " | ".join(parts)
 
 
