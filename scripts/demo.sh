@@ -50,7 +50,8 @@ cleanup() {
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
-trap 'echo; echo "stopping"; exit 130' INT TERM
+trap 'echo; echo "stopping"; exit 130' INT
+trap 'echo; echo "stopping"; exit 143' TERM
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_http() { # URL what pid
@@ -129,12 +130,11 @@ python3 scripts/demo_workload.py run --url "$URL" --token-file "$DATA/tokens/ser
   --seconds "$((SECONDS_TO_RUN + LINGER + 60))" --rate "$RATE" --degrade-after "$DEGRADE_AFTER" &
 PIDS+=($!)
 
-# 6. The live status until the rollout is decided.
-set +e
+# 6. The live status until the rollout is decided. (In the background with `wait`, so a signal is handled at once.)
 python3 scripts/demo_workload.py watch --url "$URL" --token-file "$DATA/tokens/viewer.token" --data-dir "$DATA" \
-  --seconds "$SECONDS_TO_RUN"
-DECIDED=$?
-set -e
+  --seconds "$SECONDS_TO_RUN" &
+WATCH=$!; PIDS+=("$WATCH")
+DECIDED=0; wait "$WATCH" || DECIDED=$?
 
 # 7. With --prometheus: wait for the rollback alert in Alertmanager.
 if [ "$PROMETHEUS" = 1 ] && [ "$DECIDED" = 0 ]; then
@@ -173,6 +173,7 @@ if [ "$PROMETHEUS" = 1 ]; then
 fi
 if [ "$LINGER" -gt 0 ]; then
   echo "The agent stays up for ${LINGER} s so you can try these; Ctrl-C stops everything the demo started."
-  for _ in $(seq 1 "$LINGER"); do sleep 1; done
+  sleep "$LINGER" &
+  PIDS+=($!); wait $!
 fi
 exit "$DECIDED"

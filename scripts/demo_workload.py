@@ -98,9 +98,13 @@ def run(a):
     pending, start = [], time.time()
     end, degrade_at, degraded = start + a.seconds, start + a.degrade_after, False
     weight, salt = 0.0, f"{MODEL}/{CHALLENGER}"
+    unreachable = 0
     while time.time() < end:
         tick = time.time()
         status = agent.get_json(f"/v1/rollouts/{MODEL}")
+        unreachable = 0 if status else unreachable + 1
+        if unreachable >= 10:
+            sys.exit("demo_workload.py: the agent has not answered for 10 s; stopping")
         if status:
             weight = float(status.get("weight", 0))
             salt = f"{status.get('model', MODEL)}/{status.get('challenger', CHALLENGER)}"

@@ -17,7 +17,7 @@ import Testing
         _ = try Harness.binary("vigil")
         let dir = try Harness.tempDirectory("vigil-demo")
         let data = dir.appendingPathComponent("data")
-        let env = ["DEMO_PORT": String(try Harness.freePort()), "DEMO_DATA": data.path, "DEMO_DEGRADE_AFTER": "30",
+        let env = ["DEMO_PORT": String(try Harness.freePort()), "DEMO_DATA": data.path, "DEMO_DEGRADE_AFTER": "25",
                    "DEMO_SECONDS": "150", "DEMO_LINGER": "120"].merging(environment) { _, new in new }
         let demo = try ChildProcess("demo", path: "/bin/bash",
                                     arguments: [Harness.packageRoot.appendingPathComponent("scripts/demo.sh").path] + arguments,
@@ -53,12 +53,21 @@ import Testing
         }
     }
 
-    /// Ctrl-C ends the lingering demo; then nothing it started runs any more.
+    /// After a failed test: the demo, then anything it started that still runs (by PID, found by its data dir).
+    static func tidy(_ run: Run) {
+        run.demo.stop(grace: 20)
+        for pid in processes(mentioning: run.data.path) { kill(pid, SIGKILL) }
+        try? FileManager.default.removeItem(at: run.data.deletingLastPathComponent())
+    }
+
+    /// SIGTERM (what a supervisor sends; Ctrl-C is SIGINT to the terminal's process group, which a test process may
+    /// not be able to deliver: a shell started with SIGINT ignored cannot trap it) ends the lingering demo; then
+    /// nothing it started runs any more.
     static func stopAndCheckNothingIsLeft(_ run: Run) throws {
         #expect(!processes(mentioning: run.data.path).isEmpty, "the agent should still be up while the demo lingers")
-        run.demo.signal(SIGINT)
+        run.demo.signal(SIGTERM)
         let status = run.demo.wait(seconds: 30)
-        #expect(status == 130, "demo.sh after Ctrl-C: \(String(describing: status))")
+        #expect(status == 143, "demo.sh after SIGTERM: \(String(describing: status))")
         let left = try Harness.eventually("the demo's processes to end", seconds: 10) { () -> [Int32]? in
             let pids = processes(mentioning: run.data.path)
             return pids.isEmpty ? pids : nil
@@ -68,7 +77,7 @@ import Testing
 
     @Test func theDemoRollsTheDegradedChallengerBackAndCleansUp() throws {
         let run = try Self.start()
-        defer { run.demo.stop(grace: 20); try? FileManager.default.removeItem(at: run.data.deletingLastPathComponent()) }
+        defer { Self.tidy(run) }
         let out = try Self.waitForCommands(run)
 
         #expect(out.contains("Vigil is ready on http://127.0.0.1:"))
@@ -136,7 +145,7 @@ import Testing
             environment["DEMO_ALERTS_DIR"] = rulesDir.path
         }
         let run = try Self.start(["--prometheus"], environment: environment)
-        defer { run.demo.stop(grace: 20); try? FileManager.default.removeItem(at: run.data.deletingLastPathComponent()) }
+        defer { Self.tidy(run) }
         let out = try Self.waitForCommands(run, seconds: 170)
 
         #expect(out.contains("ROLLED BACK: fraud-detector v4"), "\(out)")
