@@ -138,9 +138,13 @@ DECIDED=0; wait "$WATCH" || DECIDED=$?
 
 # 7. With --prometheus: wait for the rollback alert in Alertmanager.
 if [ "$PROMETHEUS" = 1 ] && [ "$DECIDED" = 0 ]; then
-  python3 - "http://127.0.0.1:$AM_PORT" <<'PY' || true
+  python3 - "http://127.0.0.1:$AM_PORT" "$DATA/decided_at" <<'PY' || true
 import json, sys, time, urllib.request
 start = time.time()
+try:
+    decided = int(open(sys.argv[2]).read()) / 1000
+except (OSError, ValueError):
+    decided = start
 while time.time() - start < 60:
     try:
         alerts = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v2/alerts", timeout=5))
@@ -149,8 +153,9 @@ while time.time() - start < 60:
     hit = [a for a in alerts if a.get("labels", {}).get("alertname") == "VigilRolloutRolledBack"]
     if hit:
         labels = hit[0]["labels"]
-        print("Alertmanager has VigilRolloutRolledBack (%s) %.0f s after the rollback" % (
-            ", ".join("%s=%s" % kv for kv in sorted(labels.items()) if kv[0] != "alertname"), time.time() - start))
+        print("Alertmanager has VigilRolloutRolledBack (%s; %s) %.0f s after the rollback" % (
+            ", ".join("%s=%s" % kv for kv in sorted(labels.items()) if kv[0] != "alertname"),
+            "pushed by the agent" if labels.get("source") == "vigil" else "from a Prometheus rule", time.time() - decided))
         sys.exit(0)
     time.sleep(1)
 print("Alertmanager did not receive VigilRolloutRolledBack within 60 s")

@@ -253,6 +253,9 @@ def watch(a):
     audit = (agent.get_json(f"/v1/audit?model={MODEL}&limit=10") or {}).get("entries", [])
     entry = next((e for e in audit if e.get("action") in ("rollback", "promote")), {})
     at = entry.get("timeMillis")
+    if at:
+        with open(os.path.join(a.data_dir, "decided_at"), "w") as f:
+            f.write(str(at))
     when = datetime.datetime.fromtimestamp(at / 1000, datetime.timezone.utc).strftime("%H:%M:%S UTC") if at else "?"
     action = "ROLLED BACK" if state == "rolled_back" else "PROMOTED"
     print(f"{action}: {MODEL} {CHALLENGER} -> {status.get('weight', 0):g}% by {entry.get('actor', '?')} at {when}")
