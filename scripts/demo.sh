@@ -37,9 +37,16 @@ if [ -t 1 ]; then LINGER=${DEMO_LINGER:-600}; else LINGER=${DEMO_LINGER:-0}; fi
 URL=http://127.0.0.1:$PORT
 MODEL=fraud-detector
 
-# A fresh data dir each run: the story starts from a pending rollout.
+# A fresh data dir each run (the story starts from a pending rollout); only a demo's own dir is emptied.
+if [ -d "$DATA" ] && [ -n "$(ls -A "$DATA")" ] && [ ! -f "$DATA/.vigil-demo" ] && [ "$DATA" != ./vigil-data/demo ]; then
+  echo "demo.sh: DEMO_DATA=$DATA is not empty and not a demo data dir; remove it or choose another" >&2; exit 1
+fi
+if ! python3 -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$PORT" 2>/dev/null; then
+  echo "demo.sh: 127.0.0.1:$PORT is in use; set DEMO_PORT to a free port" >&2; exit 1
+fi
 rm -rf "$DATA"
 mkdir -p "$DATA"
+touch "$DATA/.vigil-demo"
 DATA=$(cd "$DATA" && pwd)
 
 PIDS=()
