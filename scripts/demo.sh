@@ -133,12 +133,12 @@ echo "A service serves $MODEL v3 (champion) and v4 (challenger) at ${RATE} reque
 echo "labels 2-8 s later. v4 degrades after ${DEGRADE_AFTER} s. Vigil evaluates the rollout every 5 s."
 echo "  guardrails, in order: error rate, latency (share slower than v3's p99), accuracy, drift of amount: + pass ? pending . no data X fail"
 
-python3 scripts/demo_workload.py run --url "$URL" --token-file "$DATA/tokens/service.token" --data-dir "$DATA" \
+python3 scripts/demo_workload.py run --url "$URL" --token-file "$DATA/tokens/service.token" --data-dir "$DATA" --champion v3 --challenger v4 \
   --seconds "$((SECONDS_TO_RUN + LINGER + 60))" --rate "$RATE" --degrade-after "$DEGRADE_AFTER" &
 PIDS+=($!)
 
 # 6. The live status until the rollout is decided. (In the background with `wait`, so a signal is handled at once.)
-python3 scripts/demo_workload.py watch --url "$URL" --token-file "$DATA/tokens/viewer.token" --data-dir "$DATA" \
+python3 scripts/demo_workload.py watch --url "$URL" --token-file "$DATA/tokens/viewer.token" --data-dir "$DATA" --champion v3 --challenger v4 \
   --seconds "$SECONDS_TO_RUN" &
 WATCH=$!; PIDS+=("$WATCH")
 DECIDED=0; wait "$WATCH" || DECIDED=$?

@@ -12,7 +12,9 @@
 """
 import argparse, csv, datetime, hashlib, json, math, os, random, sys, time, urllib.error, urllib.request
 
-MODEL, CHAMPION, CHALLENGER = "fraud-detector", "v3", "v4"
+MODEL = "fraud-detector"
+# The variants (--champion, --challenger). The defaults are those of docker/compose.yaml's stack; make demo uses v3, v4.
+CHAMPION, CHALLENGER = "stable", "canary"
 
 
 def loopback(url):
@@ -37,8 +39,13 @@ class Agent:
             return r.status, r.read()
 
     def get_json(self, path):
+        """The answer's JSON; None when refused (HTTP error) or unreadable; raises ConnectionError when unreachable."""
         try:
             return json.loads(self.request("GET", path)[1])
+        except urllib.error.HTTPError:
+            return None
+        except urllib.error.URLError as e:
+            raise ConnectionError(str(e.reason))
         except (OSError, ValueError):
             return None
 
@@ -97,21 +104,25 @@ def run(a):
     rng = random.Random(a.seed)
     pending, start = [], time.time()
     end, degrade_at, degraded = start + a.seconds, start + a.degrade_after, False
-    weight, salt = 0.0, f"{MODEL}/{CHALLENGER}"
+    # The rollout's weight when the token may read it (GET /v1/rollouts/M needs viewer), else the fixed --split.
+    weight, salt = a.split, f"{MODEL}/{CHALLENGER}"
     unreachable = 0
     while time.time() < end:
         tick = time.time()
-        status = agent.get_json(f"/v1/rollouts/{MODEL}")
-        unreachable = 0 if status else unreachable + 1
-        if unreachable >= 10:
-            sys.exit("demo_workload.py: the agent has not answered for 10 s; stopping")
+        try:
+            status, unreachable = agent.get_json(f"/v1/rollouts/{MODEL}"), 0
+        except ConnectionError:
+            status, unreachable = None, unreachable + 1
+            if unreachable >= 10:
+                sys.exit("demo_workload.py: the agent has not answered for 10 s; stopping")
         if status:
             weight = float(status.get("weight", 0))
             salt = f"{status.get('model', MODEL)}/{status.get('challenger', CHALLENGER)}"
         if not degraded and tick >= degrade_at:
             degraded = True
-            with open(os.path.join(a.data_dir, "degraded_at"), "w") as f:
-                f.write(str(int(tick * 1000)))
+            if a.data_dir:
+                with open(os.path.join(a.data_dir, "degraded_at"), "w") as f:
+                    f.write(str(int(tick * 1000)))
             print(f"\n>>> {CHALLENGER} degrades now: 3% of its requests fail, it is 40% slower, its accuracy falls from "
                   f"0.93 to 0.80, and its feature pipeline doubles `amount` (a unit bug: drift)", flush=True)
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -225,7 +236,10 @@ def watch(a):
             metrics_text = urllib.request.urlopen(agent.url + "/metrics", timeout=5).read().decode()
         except OSError:
             metrics_text = ""
-        status = agent.get_json(f"/v1/rollouts/{MODEL}") or {}
+        try:
+            status = agent.get_json(f"/v1/rollouts/{MODEL}") or {}
+        except ConnectionError:
+            status = {}
         events = metric_sum(metrics_text, "vigil_events_received_total")
         samples = [x for x in samples if t - x[0] <= 5.5] + [(t, events)]
         rate = (events - samples[0][1]) / (t - samples[0][0]) if t > samples[0][0] else 0.0
@@ -253,7 +267,7 @@ def watch(a):
     audit = (agent.get_json(f"/v1/audit?model={MODEL}&limit=10") or {}).get("entries", [])
     entry = next((e for e in audit if e.get("action") in ("rollback", "promote")), {})
     at = entry.get("timeMillis")
-    if at:
+    if at and a.data_dir:
         with open(os.path.join(a.data_dir, "decided_at"), "w") as f:
             f.write(str(at))
     when = datetime.datetime.fromtimestamp(at / 1000, datetime.timezone.utc).strftime("%H:%M:%S UTC") if at else "?"
@@ -263,7 +277,7 @@ def watch(a):
     for name, v in sorted((verdict.get("guardrails") or {}).items()):
         print(f"  guardrail {name}: {v}")
     try:
-        degraded = int(open(os.path.join(a.data_dir, "degraded_at")).read())
+        degraded = int(open(os.path.join(a.data_dir or ".", "degraded_at")).read())
     except (OSError, ValueError):
         degraded = None
     if at and degraded:
@@ -272,34 +286,46 @@ def watch(a):
     return 0 if state == "rolled_back" else 1
 
 
+def parse(ap, argv):
+    global CHAMPION, CHALLENGER
+    a = ap.parse_args(argv)
+    CHAMPION, CHALLENGER = a.champion, a.challenger
+    return a
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("reference", help="write the model's reference data (CSV)")
-    r.add_argument("--out", required=True)
-    r.add_argument("--rows", type=int, default=5000)
-    r.add_argument("--seed", type=int, default=7)
-    for name in ("run", "watch"):
-        p = sub.add_parser(name)
-        p.add_argument("--url", default="http://127.0.0.1:9750")
-        p.add_argument("--token-file", help="bearer token (ingest and viewer roles for run, viewer for watch)")
-        p.add_argument("--data-dir", required=True, help="the demo's data dir (degraded_at is written there)")
-        p.add_argument("--seconds", type=float, default=180, help="stop after this long")
-        p.add_argument("--seed", type=int, default=42)
-    sub.choices["run"].add_argument("--rate", type=int, default=200, help="requests per second")
-    sub.choices["run"].add_argument("--degrade-after", type=float, default=50, help="seconds until v4 degrades")
-    sub.choices["watch"].add_argument("--plain-every", type=float, default=5, help="seconds between lines when not a TTY")
-    a = ap.parse_args()
-    if a.command == "reference":
-        reference(a)
-    elif a.command == "run":
+    # `run` is the default, so `demo_workload.py --url U --seconds S --rate R --token-file F` (docker/compose.yaml)
+    # keeps working and `--help` lists its options; `reference` and `watch` are named.
+    argv = sys.argv[1:]
+    command = argv.pop(0) if argv and argv[0] in ("run", "reference", "watch") else "run"
+    ap = argparse.ArgumentParser(prog=f"demo_workload.py {command}" if command != "run" else "demo_workload.py [run]",
+                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    if command == "reference":
+        ap.add_argument("--out", required=True)
+        ap.add_argument("--rows", type=int, default=5000)
+        ap.add_argument("--seed", type=int, default=7)
+        reference(ap.parse_args(argv))
+        return
+    ap.add_argument("--url", default="http://127.0.0.1:9750")
+    ap.add_argument("--token-file", help="bearer token (run: ingest, plus viewer to follow the rollout's weight; watch: viewer)")
+    ap.add_argument("--data-dir", help="the demo's data dir: degraded_at and decided_at are written and read there")
+    ap.add_argument("--seconds", type=float, default=600 if command == "run" else 180, help="stop after this long")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--champion", default=CHAMPION, help="the champion's variant name")
+    ap.add_argument("--challenger", default=CHALLENGER, help="the challenger's variant name")
+    if command == "run":
+        ap.add_argument("--split", type=float, default=20,
+                        help="challenger percent when the rollout's weight cannot be read (a token without viewer)")
+        ap.add_argument("--rate", type=int, default=200, help="requests per second")
+        ap.add_argument("--degrade-after", type=float, default=50, help="seconds until v4 degrades")
         try:
-            run(a)
+            run(parse(ap, argv))
         except KeyboardInterrupt:
             pass
     else:
+        ap.add_argument("--plain-every", type=float, default=5, help="seconds between lines when not a TTY")
         try:
-            sys.exit(watch(a))
+            sys.exit(watch(parse(ap, argv)))
         except KeyboardInterrupt:
             sys.exit(130)
 
