@@ -183,7 +183,9 @@ if [ "$PROMETHEUS" = 1 ]; then
   echo "  Prometheus      http://127.0.0.1:$PROM_PORT/alerts   (job vigil, rules: ${#RULES[@]} file(s))"
   echo "  Alertmanager    http://127.0.0.1:$AM_PORT/#/alerts"
 fi
-if [ "$LINGER" -gt 0 ]; then
+if [ "$LINGER" -le 0 ]; then
+  echo "The demo stops what it started now; DEMO_LINGER=600 keeps the agent up to try these (the default on a terminal)."
+else
   echo "The agent stays up for ${LINGER} s so you can try these; Ctrl-C stops everything the demo started."
   sleep "$LINGER" &
   PIDS+=($!); wait $!
