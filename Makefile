@@ -1,5 +1,6 @@
 # Vigil — the two commands a newcomer needs:
-#   make demo   run the agent on the embedded default with a demo workload, print its URLs
+#   make demo   a canary rollout of a model, degraded and rolled back by the agent live, in about two minutes
+#               (make demo ARGS=--prometheus: with Prometheus and Alertmanager)
 #   make test   run every test (unit, storage, shipping, integration with a real Prometheus)
 # Both install missing system packages first (apt-get; sudo when not root) and build.
 
@@ -37,7 +38,7 @@ prometheusrule:
 	.venv-deploy/bin/python scripts/render-prometheusrule.py
 
 demo: build
-	./scripts/demo.sh
+	./scripts/demo.sh $(ARGS)
 
 # Every benchmark with modest sizes (BENCH="gzip ingest" for some; BENCH= to list them): see docs/benchmarks.md.
 BENCH ?= all
