@@ -35,7 +35,8 @@ var targets: [Target] = [
     .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
     .target(name: "VigilGzip", dependencies: ["CZlib", "CISAL"], swiftSettings: strict),
-    .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite", "VigilGzip"], swiftSettings: strict),
+    .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite", "VigilGzip", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
     // The one outbound HTTP client (libcurl) and the one pool for blocking work; every sink and client uses it.
     .target(
         name: "VigilHTTPClient",

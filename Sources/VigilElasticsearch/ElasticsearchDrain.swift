@@ -48,6 +48,7 @@ public enum ElasticsearchDrain {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let database = try VigilDatabase(dataDirectory: dataDirectory)
         let spool = try Spool(database: database, configuration: SpoolConfiguration())
+        let writer = SpoolWriter(spool: spool, registry: MetricRegistry())
         guard let handle = FileHandle(forReadingAtPath: file) else { throw CocoaError(.fileNoSuchFile) }
         defer { try? handle.close() }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -57,7 +58,7 @@ public enum ElasticsearchDrain {
         var count = 0
         func flush() throws {
             guard !records.isEmpty else { return }
-            while try spool.append(records, checkpoint: FileCheckpoint(key: "import", path: file, offset: Int64(offset))) == .full {
+            while try writer.append(records, source: "file", checkpoint: FileCheckpoint(key: "import", path: file, offset: Int64(offset))) == .full {
                 Thread.sleep(forTimeInterval: 0.01)
             }
             count += records.count

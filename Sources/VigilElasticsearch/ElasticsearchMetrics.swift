@@ -11,10 +11,6 @@ struct ElasticsearchMetrics: Sendable {
     let sentRaw: Counter
     let sentCompressed: Counter
     let deadLetters: CounterFamily
-    let spoolBytes: Gauge
-    let spoolEvents: Gauge
-    let spoolOldestAge: Gauge
-    let spoolDropped: Counter
 
     init(registry: MetricRegistry) {
         let documents = registry.counter("vigil_elasticsearch_documents_total",
@@ -37,9 +33,5 @@ struct ElasticsearchMetrics: Sendable {
         sentCompressed = sent.labels("compressed")
         deadLetters = registry.counter("vigil_dead_letters_total", help: "Events put in the dead-letter table, by reason.",
                                        labelNames: ["reason"], cardinalityLimit: 100)
-        spoolBytes = registry.gauge("vigil_spool_bytes", help: "Bytes of undelivered blocks in the spool.").labels()
-        spoolEvents = registry.gauge("vigil_spool_events", help: "Undelivered events in the spool.").labels()
-        spoolOldestAge = registry.gauge("vigil_spool_oldest_age_seconds", help: "Age of the oldest undelivered block in the spool.").labels()
-        spoolDropped = registry.counter("vigil_spool_dropped_total", help: "Events dropped by when_full: drop_oldest.").labels()
     }
 }
