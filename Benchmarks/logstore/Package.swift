@@ -17,7 +17,9 @@ let package = Package(
         .target(name: "CISAL", path: "Sources/CISAL", linkerSettings: [.linkedLibrary("isal")]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
         .target(name: "VigilGzip", dependencies: ["CZlib", "CISAL"], path: "Sources/VigilGzip", swiftSettings: strict),
-        .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite", "VigilGzip", .product(name: "Logging", package: "swift-log")], path: "Sources/VigilStorage", swiftSettings: strict),
+        .target(name: "VigilInternalEvents", dependencies: ["VigilCore", .product(name: "Logging", package: "swift-log")],
+                path: "Sources/VigilInternalEvents", swiftSettings: strict),
+        .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite", "VigilGzip", "VigilInternalEvents", .product(name: "Logging", package: "swift-log")], path: "Sources/VigilStorage", swiftSettings: strict),
         .executableTarget(name: "LogStoreBench", dependencies: ["VigilStorage"], path: "Sources/LogStoreBench", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import VigilCore
+import VigilInternalEvents
 import VigilGzip
 import VigilHTTPClient
 import VigilStorage
@@ -34,10 +35,10 @@ public final class ElasticsearchShipper: Service, Sendable {
     /// Compresses request bodies; nil sends them as they are (`gzip_level: 0`).
     let compressor: GzipCompressor?
     /// Reads and completes spool blocks; owns unreadable-block handling and the spool gauges.
-    let consumer: SpoolConsumer
+    public let consumer: SpoolConsumer
     let deadLetters: DeadLetterStore
     let logger: Logger
-    let metrics: ElasticsearchMetrics
+    let events: ElasticsearchEvents
     private let client: HTTPClient
     private let io: BlockingPool
     private let encoderConfiguration: BulkEncoderConfiguration
@@ -53,7 +54,7 @@ public final class ElasticsearchShipper: Service, Sendable {
         consumer = SpoolConsumer(spool: spool, sink: "elasticsearch", registry: registry, logger: logger)
         self.deadLetters = deadLetters
         self.logger = logger
-        metrics = ElasticsearchMetrics(registry: registry)
+        events = ElasticsearchEvents(registry: registry, logger: logger)
         // Credentials, timeouts and TLS are the client's; it logs the insecure-TLS warning.
         client = try configuration.makeHTTPClient(logger: logger, environment: environment)
         io = BlockingPool(label: "vigil-es-spool")
@@ -65,6 +66,11 @@ public final class ElasticsearchShipper: Service, Sendable {
         client.shutdown()
         io.shutdown()
     }
+
+    /// Documents known indexed (delivered or 409) so far: what `vigil_elasticsearch_documents_total` shows.
+    public var acknowledgedDocuments: Double { events.delivered.metrics.acknowledged }
+    /// Documents put in the dead-letter table so far.
+    public var deadLetteredDocuments: Double { events.deadLettered.metrics.deadLettered }
 
     /// Asks the shipper to flush and stop, as a graceful shutdown of its service group does.
     public func requestShutdown() { shutdownRequested.store(true, ordering: .relaxed) }

@@ -207,8 +207,9 @@ struct SegmentFiles {
 }
 
 /// Read access to segment files, one descriptor per segment, kept until ``forget(_:)`` or the reader's end.
-/// Not thread-safe: one search, one retention pass, or the spool under its lock.
-final class SegmentReader {
+/// Not thread-safe: used by one search or one retention pass at a time, or by the spool under its lock (hence
+/// `@unchecked Sendable`: the spool's `Mutex` is what makes handing it across threads safe).
+final class SegmentReader: @unchecked Sendable {
     let kind: SegmentFiles.Kind
     let directory: String
     private var fds: [Int64: Int32] = [:]

@@ -3,7 +3,9 @@ import Logging
 import Testing
 import VigilCore
 import VigilElasticsearch
+import VigilHTTPClient
 @testable import VigilRuntime
+import VigilServer
 import VigilStorage
 import VigilTestSupport
 

@@ -1,5 +1,6 @@
 import Logging
 import VigilCore
+import VigilInternalEvents
 import VigilElasticsearch
 import VigilServer
 import VigilStorage
@@ -14,10 +15,9 @@ enum ElasticsearchSink {
                                                metrics: registry, logger: logger)
         readiness.markReady("sink.elasticsearch")
         logger.info("shipping to elasticsearch", metadata: ["url": "\(Agent.redactedURL(settings.url))"])
-        let documents = registry.counter("vigil_elasticsearch_documents_total", help: "", labelNames: ["outcome"])
         return ConfiguredSink(
             name: "elasticsearch", service: shipper, logSearch: nil, requestStop: { shipper.requestShutdown() },
-            delivered: { Int(documents.labels("delivered").value + documents.labels("duplicate").value) },
-            deadLettered: { Int(documents.labels("dead_lettered").value) + ConfiguredSink.corruptEvents(registry) })
+            delivered: { Int(shipper.acknowledgedDocuments) },
+            deadLettered: { Int(shipper.deadLetteredDocuments + shipper.consumer.eventsLostInCorruptBlocks) })
     }
 }

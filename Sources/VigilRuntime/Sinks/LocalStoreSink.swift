@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import VigilCore
+import VigilInternalEvents
 import VigilServer
 import VigilStorage
 import VigilHTTPClient
@@ -26,15 +27,15 @@ struct LocalStoreSink: Service {
     let logger: Logger
     let readiness: Readiness
     let now: @Sendable () -> Int64
-    let retentionDeleted: Counter
-    let stored: Counter
+    let retentionDeleted: Emitter<LocalStoreRetentionApplied>
+    let stored: Emitter<LocalStoreEventsStored>
     let lag: Gauge
 
     init(spool: Spool, store: LogStore, io: BlockingPool, registry: MetricRegistry, readiness: Readiness, logger: Logger, now: @escaping @Sendable () -> Int64) {
         consumer = SpoolConsumer(spool: spool, sink: "local", registry: registry, logger: logger, nowMillis: now)
         self.store = store; self.io = io; self.logger = logger; self.readiness = readiness; self.now = now
-        retentionDeleted = registry.counter("vigil_local_store_retention_deleted_total", help: "Events removed from the embedded log store by retention (age or size).").labels()
-        stored = registry.counter("vigil_local_store_events_total", help: "Events written to the embedded log store.").labels()
+        retentionDeleted = Emitter(registry: registry, logger: logger)
+        stored = Emitter(registry: registry, logger: logger)
         lag = registry.gauge("vigil_local_store_lag_seconds",
                              help: "Age of the oldest spooled event not yet committed to the embedded log store (0 when caught up).").labels()
         readiness.register("sink.local")
@@ -55,7 +56,7 @@ struct LocalStoreSink: Service {
                     lastRetention = now()
                     let store = self.store, nowMillis = now()
                     let deleted = try await io.run { try store.enforceRetention(nowMillis: nowMillis) }
-                    if deleted > 0 { retentionDeleted.increment(by: deleted) }
+                    if deleted > 0 { retentionDeleted.emit(LocalStoreRetentionApplied(deleted: deleted)) }
                 }
                 readiness.markReady("sink.local")
             } catch {
@@ -101,7 +102,7 @@ struct LocalStoreSink: Service {
             try consumer.complete(flushed.spoolBlockIDs)
             return flushed
         }) {
-            stored.increment(by: flushed.stored)
+            stored.emit(LocalStoreEventsStored(count: flushed.stored))
         }
         logger.info("local log sink stopped", metadata: ["drained": "\(drained)"])
     }
@@ -127,7 +128,7 @@ struct LocalStoreSink: Service {
             }
             return (read.views.isEmpty && read.discardedBlocks > 0 ? -1 : events, next, stored)
         }
-        if flushed > 0 { stored.increment(by: flushed) }
+        if flushed > 0 { stored.emit(LocalStoreEventsStored(count: flushed)) }
         return (count, next)
     }
 }
@@ -141,10 +142,10 @@ extension LocalStoreSink {
             synchronous: storage.synchronous))
         let sink = LocalStoreSink(spool: storage.spool, store: store, io: BlockingPool(label: "vigil.sink.local"), registry: registry,
                                   readiness: readiness, logger: logger, now: now)
-        let stored = sink.stored
+        let stored = sink.stored, consumer = sink.consumer
         return ConfiguredSink(
             name: "local", service: sink, logSearch: LocalLogSearch(store: store, io: BlockingPool(label: "vigil.search"), now: now),
-            requestStop: {}, delivered: { Int(stored.value) }, deadLettered: { ConfiguredSink.corruptEvents(registry) })
+            requestStop: {}, delivered: { Int(stored.metrics.storedEvents) }, deadLettered: { Int(consumer.eventsLostInCorruptBlocks) })
     }
 }
 

@@ -30,8 +30,4 @@ struct ConfiguredSink: Sendable {
         return try LocalStoreSink.make(config, storage: storage, registry: registry, readiness: readiness, logger: logger, now: now)
     }
 
-    /// Events lost in unreadable spool blocks (the consumer's count, the same for either sink).
-    static func corruptEvents(_ registry: MetricRegistry) -> Int {
-        Int(registry.counter("vigil_spool_corrupt_events_total", help: "Events lost in spool blocks that could not be read back.").labels().value)
-    }
 }

@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Logging
 import VigilCore
+import VigilInternalEvents
 
 /// The one way out of the spool: every sink (the embedded log store, Elasticsearch) reads and completes
 /// spooled blocks through a consumer, which owns
@@ -17,7 +18,8 @@ import VigilCore
 /// - unreadable blocks: a block that cannot be read back (a damaged or missing segment, a newer format) is
 ///   dead-lettered as `corrupt_spool_block` with the number of events it held and removed, in one
 ///   transaction, logged and counted, and reading goes on past it, so no sink can wedge on it;
-/// - the spool's metrics: `vigil_spool_corrupt_blocks_total`, `vigil_spool_corrupt_events_total` and the
+/// - the spool's metrics: `vigil_spool_corrupt_blocks_total`, `vigil_spool_corrupt_events_total` (through the
+///   internal event ``SpoolBlockCorrupt``, which also writes the log line) and the
 ///   gauges `vigil_spool_bytes`, `vigil_spool_events`, `vigil_spool_oldest_age_seconds` with
 ///   `vigil_spool_dropped_total`, refreshed at every scrape (this type is their only writer).
 ///
@@ -41,25 +43,21 @@ public final class SpoolConsumer: Sendable {
     public let spool: Spool
     /// The sink's name, the `source` of the dead letters it writes: `local`, `elasticsearch`.
     public let sink: String
-    private let logger: Logger
+    private let corrupt: Emitter<SpoolBlockCorrupt>
     private let metrics: Metrics
     private let nowMillis: @Sendable () -> Int64
 
     /// At most this many unreadable blocks are discarded by one read before it gives up for now.
     static let maxDiscardsPerRead = 64
 
+    /// The spool's gauges (the corrupt-block counters are ``SpoolBlockCorrupt``'s).
     struct Metrics: Sendable {
-        let corruptBlocks: Counter
-        let corruptEvents: Counter
         let bytes: Gauge
         let events: Gauge
         let oldestAge: Gauge
         let dropped: Counter
 
         init(_ registry: MetricRegistry) {
-            corruptBlocks = registry.counter("vigil_spool_corrupt_blocks_total",
-                                             help: "Spool blocks that could not be read back, dead-lettered as corrupt_spool_block.").labels()
-            corruptEvents = registry.counter("vigil_spool_corrupt_events_total", help: "Events lost in spool blocks that could not be read back.").labels()
             bytes = registry.gauge("vigil_spool_bytes", help: "Bytes of undelivered blocks in the spool.").labels()
             events = registry.gauge("vigil_spool_events", help: "Undelivered events in the spool.").labels()
             oldestAge = registry.gauge("vigil_spool_oldest_age_seconds", help: "Age of the oldest undelivered block in the spool.").labels()
@@ -71,7 +69,7 @@ public final class SpoolConsumer: Sendable {
                 nowMillis: @escaping @Sendable () -> Int64 = SpoolConsumer.wallClockMillis) {
         self.spool = spool
         self.sink = sink
-        self.logger = logger
+        corrupt = Emitter(registry: registry, logger: logger)
         self.nowMillis = nowMillis
         let metrics = Metrics(registry)
         self.metrics = metrics
@@ -106,10 +104,7 @@ public final class SpoolConsumer: Sendable {
     /// Dead-letters and removes an unreadable block (one transaction), then logs and counts it.
     private func discard(_ error: SpoolCorruptBlockError) throws {
         let lost = try spool.discardCorruptBlock(error, sink: sink)
-        logger.error("spool block cannot be decoded; dead-lettered",
-                     metadata: ["spool.block": "\(error.blockID)", "spool.events": "\(lost)", "sink": "\(sink)", "error": "\(error.reason)"])
-        metrics.corruptBlocks.increment()
-        if lost > 0 { metrics.corruptEvents.increment(by: Int(lost)) }
+        corrupt.emit(SpoolBlockCorrupt(blockID: error.blockID, eventsLost: lost, sink: sink, reason: error.reason))
     }
 
     /// Removes blocks whose every event the sink has delivered or dead-lettered, in one transaction; returns
@@ -119,6 +114,9 @@ public final class SpoolConsumer: Sendable {
         guard !blockIDs.isEmpty else { return 0 }
         return try spool.complete(blockIDs: blockIDs)
     }
+
+    /// Events lost in unreadable blocks so far (what `vigil_spool_corrupt_events_total` shows).
+    public var eventsLostInCorruptBlocks: Double { corrupt.metrics.eventsLost }
 
     /// The spool's totals now.
     public func stats() throws -> SpoolStats { try spool.stats() }

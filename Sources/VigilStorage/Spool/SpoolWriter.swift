@@ -1,12 +1,14 @@
+import Logging
 import VigilCore
+import VigilInternalEvents
 
 /// The one way events enter the spool: file tailers, stdin and HTTP ingest all commit through it, so every
 /// source gets the same guarantee (a batch's events, its rejected lines' dead letters and its file checkpoint
 /// commit in one transaction, or nothing does) and the same figures.
 ///
-/// Metrics (one set for every source, labelled by it): `vigil_spool_appended_events_total{source}` (events
-/// committed) and `vigil_spool_full_total{source}` (batches refused because the spool was full under
-/// `when_full: block`).
+/// Metrics (one set for every source, labelled by it), through its internal events ``SpoolEventsAppended``
+/// (`vigil_spool_appended_events_total{source}`: events committed) and ``SpoolFull`` (`vigil_spool_full_total{source}`:
+/// batches refused because the spool was full under `when_full: block`).
 ///
 /// Blocks on SQLite: call it off the cooperative pool (the runtime's `BlockingPool`).
 ///
@@ -19,15 +21,13 @@ import VigilCore
 /// ```
 public final class SpoolWriter: Sendable {
     public let spool: Spool
-    private let appended: CounterFamily
-    private let full: CounterFamily
+    private let appended: Emitter<SpoolEventsAppended>
+    private let full: Emitter<SpoolFull>
 
-    public init(spool: Spool, registry: MetricRegistry) {
+    public init(spool: Spool, registry: MetricRegistry, logger: Logger = Logger(label: "vigil.spool")) {
         self.spool = spool
-        appended = registry.counter("vigil_spool_appended_events_total", help: "Events committed to the spool, by source.",
-                                    labelNames: ["source"])
-        full = registry.counter("vigil_spool_full_total",
-                                help: "Batches refused because the spool was full (when_full: block), by source.", labelNames: ["source"])
+        appended = Emitter(registry: registry, logger: logger)
+        full = Emitter(registry: registry, logger: logger)
     }
 
     /// Commits `records` as one block, with `deadLetters` (the batch's rejected lines) and `checkpoint` (how far
@@ -39,13 +39,13 @@ public final class SpoolWriter: Sendable {
         let result = try spool.append(records, checkpoint: checkpoint, deadLetters: deadLetters)
         switch result {
         case .committed:
-            if !records.isEmpty { appended.labels(source).increment(by: records.count) }
+            appended.emit(SpoolEventsAppended(source: source, count: records.count))
         case .full:
-            full.labels(source).increment()
+            full.emit(SpoolFull(source: source, count: records.count))
         }
         return result
     }
 
     /// Events committed from `source` so far (what `vigil_spool_appended_events_total` shows).
-    public func appendedEvents(source: String) -> Double { appended.labels(source).value }
+    public func appendedEvents(source: String) -> Double { appended.metrics.appendedEvents(source: source) }
 }
