@@ -39,7 +39,7 @@ public enum ElasticsearchDrain {
         let events = shipper.events
         return Summary(events: before, seconds: seconds, requests: events.answered.metrics.requests(status: "200"),
                        rawBytes: events.sent.metrics.rawBytes, compressedBytes: events.sent.metrics.compressedBytes,
-                       deadLettered: events.deadLettered.metrics.deadLettered)
+                       deadLettered: events.deadLettered.metrics.deadLettered + shipper.consumer.eventsLostInCorruptBlocks)
     }
 
     /// Appends every line of `file` to the spool, `blockLines` lines per block, ids `path:offset`.
