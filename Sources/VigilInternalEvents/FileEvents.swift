@@ -50,3 +50,27 @@ public struct FileTruncated: InternalEvent {
         metrics.truncations.labels(source).increment()
     }
 }
+
+/// A file checkpoint committed by the spool's writer in the same transaction as the events (and dead letters)
+/// read up to it: after a restart, reading resumes here.
+public struct FileCheckpointCommitted: InternalEvent {
+    public var source: String
+    public var path: String
+    public var offset: Int64
+
+    public init(source: String, path: String, offset: Int64) { self.source = source; self.path = path; self.offset = offset }
+
+    public struct Metrics: InternalEventMetrics {
+        let checkpoints: CounterFamily
+        public init(registry: MetricRegistry) {
+            checkpoints = registry.counter("vigil_file_checkpoints_total",
+                                           help: "File checkpoints committed with the events they cover, by source.", labelNames: ["source"])
+        }
+        public func checkpoints(source: String) -> Double { checkpoints.labels(source).value }
+    }
+
+    public func emit(to metrics: Metrics, logger: Logger) {
+        logger.trace("file checkpoint committed", metadata: ["source": "\(source)", "file.path": "\(path)", "file.offset": "\(offset)"])
+        metrics.checkpoints.labels(source).increment()
+    }
+}

@@ -83,6 +83,9 @@ import VigilInternalEvents
         try check(FileRotated(source: "app", path: "/var/log/a.log", deleted: true), Expected(
             level: "info", message: "file rotated, reading it to its end", fields: ["file.deleted": "true"],
             samples: [#"vigil_file_rotations_total{source="app",kind="deleted"}"#: 1]))
+        try check(FileCheckpointCommitted(source: "app", path: "/var/log/a.log", offset: 4096), Expected(
+            level: "trace", message: "file checkpoint committed", fields: ["source": "app", "file.path": "/var/log/a.log", "file.offset": "4096"],
+            samples: [#"vigil_file_checkpoints_total{source="app"}"#: 1]))
         try check(FileTruncated(source: "app", path: "/var/log/a.log"), Expected(
             level: "warning", message: "file truncated, reading again from the start", fields: ["source": "app", "file.path": "/var/log/a.log"],
             samples: [#"vigil_file_truncations_total{source="app"}"#: 1]))

@@ -44,6 +44,10 @@ import VigilTestSupport
         }
         #expect(spooled == 6)
         #expect(stored == spooled)
+        // The file's checkpoint was committed by the same writer (stdin and HTTP have none).
+        let later = try agent.metricsText()
+        #expect((PrometheusScrapeTests.sampleValue(later, #"vigil_file_checkpoints_total{source="app"}"#) ?? 0) >= 1)
+        #expect(PrometheusScrapeTests.sampleValue(later, #"vigil_file_checkpoints_total{source="http"}"#) == nil)
     }
 
     enum SinkKind: String, CaseIterable, Sendable { case local, elasticsearch }

@@ -8,7 +8,8 @@ import VigilInternalEvents
 ///
 /// Metrics (one set for every source, labelled by it), through its internal events ``SpoolEventsAppended``
 /// (`vigil_spool_appended_events_total{source}`: events committed) and ``SpoolFull`` (`vigil_spool_full_total{source}`:
-/// batches refused because the spool was full under `when_full: block`).
+/// batches refused because the spool was full under `when_full: block`) and ``FileCheckpointCommitted``
+/// (`vigil_file_checkpoints_total{source}`).
 ///
 /// Blocks on SQLite: call it off the cooperative pool (the runtime's `BlockingPool`).
 ///
@@ -23,11 +24,13 @@ public final class SpoolWriter: Sendable {
     public let spool: Spool
     private let appended: Emitter<SpoolEventsAppended>
     private let full: Emitter<SpoolFull>
+    private let checkpointed: Emitter<FileCheckpointCommitted>
 
     public init(spool: Spool, registry: MetricRegistry, logger: Logger = Logger(label: "vigil.spool")) {
         self.spool = spool
         appended = Emitter(registry: registry, logger: logger)
         full = Emitter(registry: registry, logger: logger)
+        checkpointed = Emitter(registry: registry, logger: logger)
     }
 
     /// Commits `records` as one block, with `deadLetters` (the batch's rejected lines) and `checkpoint` (how far
@@ -40,6 +43,7 @@ public final class SpoolWriter: Sendable {
         switch result {
         case .committed:
             appended.emit(SpoolEventsAppended(source: source, count: records.count))
+            if let checkpoint { checkpointed.emit(FileCheckpointCommitted(source: source, path: checkpoint.path, offset: checkpoint.offset)) }
         case .full:
             full.emit(SpoolFull(source: source, count: records.count))
         }
