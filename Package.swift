@@ -35,7 +35,11 @@ var targets: [Target] = [
     .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
     .target(name: "VigilGzip", dependencies: ["CZlib", "CISAL"], swiftSettings: strict),
-    .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite", "VigilGzip"], swiftSettings: strict),
+    // Internal events: one value per notable thing, whose emit() logs its fixed message and updates its metrics.
+    .target(name: "VigilInternalEvents", dependencies: ["VigilCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+    .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite", "VigilGzip", "VigilInternalEvents",
+                                                 .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
     // The one outbound HTTP client (libcurl) and the one pool for blocking work; every sink and client uses it.
     .target(
         name: "VigilHTTPClient",
@@ -43,13 +47,13 @@ var targets: [Target] = [
         swiftSettings: strict),
     .target(
         name: "VigilElasticsearch",
-        dependencies: ["VigilCore", "VigilStorage", "VigilHTTPClient", "VigilGzip",
+        dependencies: ["VigilCore", "VigilStorage", "VigilHTTPClient", "VigilGzip", "VigilInternalEvents",
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
         swiftSettings: strict),
     .target(
         name: "VigilSources",
-        dependencies: ["VigilCore", "VigilStorage",
+        dependencies: ["VigilCore", "VigilStorage", "VigilInternalEvents",
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
         swiftSettings: strict),
@@ -67,6 +71,7 @@ var targets: [Target] = [
     .target(
         name: "VigilRuntime",
         dependencies: ["VigilCore", "VigilStorage", "VigilHTTPClient", "VigilElasticsearch", "VigilSources", "VigilServer", "VigilGzip",
+                       "VigilInternalEvents",
                        .product(name: "Yams", package: "Yams"),
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

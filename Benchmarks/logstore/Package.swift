@@ -9,6 +9,7 @@ let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 let package = Package(
     name: "logstore-bench",
     platforms: [.macOS(.v14)],
+    dependencies: [.package(url: "https://github.com/apple/swift-log", from: "1.16.2")],
     targets: [
         // Symlinks to the real targets.
         .target(name: "VigilCore", path: "Sources/VigilCore", swiftSettings: strict),
@@ -16,7 +17,9 @@ let package = Package(
         .target(name: "CISAL", path: "Sources/CISAL", linkerSettings: [.linkedLibrary("isal")]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
         .target(name: "VigilGzip", dependencies: ["CZlib", "CISAL"], path: "Sources/VigilGzip", swiftSettings: strict),
-        .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite", "VigilGzip"], path: "Sources/VigilStorage", swiftSettings: strict),
+        .target(name: "VigilInternalEvents", dependencies: ["VigilCore", .product(name: "Logging", package: "swift-log")],
+                path: "Sources/VigilInternalEvents", swiftSettings: strict),
+        .target(name: "VigilStorage", dependencies: ["VigilCore", "CSQLite", "VigilGzip", "VigilInternalEvents", .product(name: "Logging", package: "swift-log")], path: "Sources/VigilStorage", swiftSettings: strict),
         .executableTarget(name: "LogStoreBench", dependencies: ["VigilCore", "VigilStorage"], path: "Sources/LogStoreBench", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import VigilCore
+import VigilInternalEvents
 import VigilStorage
 
 /// Runs the shipper until the spool is empty (`vigil es drain`), and loads files into a spool the way
@@ -35,12 +36,10 @@ public enum ElasticsearchDrain {
         }
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let documents = registry.counter("vigil_elasticsearch_documents_total", help: "", labelNames: ["outcome"])
-        let sent = registry.counter("vigil_elasticsearch_sent_bytes_total", help: "", labelNames: ["encoding"])
-        let requests = registry.counter("vigil_elasticsearch_requests_total", help: "", labelNames: ["status"], cardinalityLimit: 64)
-        return Summary(events: before, seconds: seconds, requests: requests.labels("200").value,
-                       rawBytes: sent.labels("raw").value, compressedBytes: sent.labels("compressed").value,
-                       deadLettered: documents.labels("dead_lettered").value)
+        let events = shipper.events
+        return Summary(events: before, seconds: seconds, requests: events.answered.metrics.requests(status: "200"),
+                       rawBytes: events.sent.metrics.rawBytes, compressedBytes: events.sent.metrics.compressedBytes,
+                       deadLettered: events.deadLettered.metrics.deadLettered + shipper.consumer.eventsLostInCorruptBlocks)
     }
 
     /// Appends every line of `file` to the spool, `blockLines` lines per block, ids `path:offset`.
@@ -48,6 +47,7 @@ public enum ElasticsearchDrain {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let database = try VigilDatabase(dataDirectory: dataDirectory)
         let spool = try Spool(database: database, configuration: SpoolConfiguration())
+        let writer = SpoolWriter(spool: spool, registry: MetricRegistry())
         guard let handle = FileHandle(forReadingAtPath: file) else { throw CocoaError(.fileNoSuchFile) }
         defer { try? handle.close() }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -57,7 +57,7 @@ public enum ElasticsearchDrain {
         var count = 0
         func flush() throws {
             guard !records.isEmpty else { return }
-            while try spool.append(records, checkpoint: FileCheckpoint(key: "import", path: file, offset: Int64(offset))) == .full {
+            while try writer.append(records, source: "file", checkpoint: FileCheckpoint(key: "import", path: file, offset: Int64(offset))) == .full {
                 Thread.sleep(forTimeInterval: 0.01)
             }
             count += records.count

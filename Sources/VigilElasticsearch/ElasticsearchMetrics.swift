@@ -1,45 +1,23 @@
+import Logging
 import VigilCore
+import VigilInternalEvents
 
-/// The shipper's metric handles, looked up once so the hot path only increments.
-struct ElasticsearchMetrics: Sendable {
-    let delivered: Counter
-    let duplicate: Counter
-    let retried: Counter
-    let deadLettered: Counter
-    let requests: CounterFamily
-    let requestDuration: Histogram
-    let sentRaw: Counter
-    let sentCompressed: Counter
-    let deadLetters: CounterFamily
-    let spoolBytes: Gauge
-    let spoolEvents: Gauge
-    let spoolOldestAge: Gauge
-    let spoolDropped: Counter
+/// The shipper's internal events (`VigilInternalEvents/ElasticsearchEvents.swift`), registered once so the hot
+/// path only emits: each logs its fixed message and moves its counters together.
+struct ElasticsearchEvents: Sendable {
+    let sent: Emitter<BulkRequestSent>
+    let answered: Emitter<BulkResponseReceived>
+    let unanswered: Emitter<BulkRequestUnanswered>
+    let delivered: Emitter<DocumentsDelivered>
+    let retried: Emitter<BulkItemsRetried>
+    let deadLettered: Emitter<DocumentsDeadLettered>
 
-    init(registry: MetricRegistry) {
-        let documents = registry.counter("vigil_elasticsearch_documents_total",
-                                         help: "Documents by outcome: delivered, duplicate (409: already indexed), retried (each resend), dead_lettered.",
-                                         labelNames: ["outcome"])
-        delivered = documents.labels("delivered")
-        duplicate = documents.labels("duplicate")
-        retried = documents.labels("retried")
-        deadLettered = documents.labels("dead_lettered")
-        requests = registry.counter("vigil_elasticsearch_requests_total",
-                                    help: "_bulk requests by HTTP status (\"error\" when no response came).",
-                                    labelNames: ["status"], cardinalityLimit: 64)
-        requestDuration = registry.histogram("vigil_elasticsearch_request_duration_seconds",
-                                             help: "Duration of _bulk requests, including failed ones.",
-                                             buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]).labels()
-        let sent = registry.counter("vigil_elasticsearch_sent_bytes_total",
-                                    help: "Request body bytes: raw (NDJSON before compression) and compressed (on the wire with gzip).",
-                                    labelNames: ["encoding"])
-        sentRaw = sent.labels("raw")
-        sentCompressed = sent.labels("compressed")
-        deadLetters = registry.counter("vigil_dead_letters_total", help: "Events put in the dead-letter table, by reason.",
-                                       labelNames: ["reason"], cardinalityLimit: 100)
-        spoolBytes = registry.gauge("vigil_spool_bytes", help: "Bytes of undelivered blocks in the spool.").labels()
-        spoolEvents = registry.gauge("vigil_spool_events", help: "Undelivered events in the spool.").labels()
-        spoolOldestAge = registry.gauge("vigil_spool_oldest_age_seconds", help: "Age of the oldest undelivered block in the spool.").labels()
-        spoolDropped = registry.counter("vigil_spool_dropped_total", help: "Events dropped by when_full: drop_oldest.").labels()
+    init(registry: MetricRegistry, logger: Logger) {
+        sent = Emitter(registry: registry, logger: logger)
+        answered = Emitter(registry: registry, logger: logger)
+        unanswered = Emitter(registry: registry, logger: logger)
+        delivered = Emitter(registry: registry, logger: logger)
+        retried = Emitter(registry: registry, logger: logger)
+        deadLettered = Emitter(registry: registry, logger: logger)
     }
 }

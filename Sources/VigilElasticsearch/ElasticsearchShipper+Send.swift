@@ -2,6 +2,7 @@ import Logging
 import VigilCore
 import VigilGzip
 import VigilHTTPClient
+import VigilInternalEvents
 import VigilStorage
 
 extension ElasticsearchShipper {
@@ -23,14 +24,13 @@ extension ElasticsearchShipper {
                 if Task.isCancelled { action = machine.cancelled(); continue }
                 let encoded = positions.count == batch.count ? batch.encoded : batch.encoded.subset(positions)
                 let response = machine.responseReceived(await post(encoded, headers: headers), using: &rng)
-                if response.delivered > 0 { metrics.delivered.increment(by: response.delivered) }
-                if response.duplicates > 0 { metrics.duplicate.increment(by: response.duplicates) }
+                if response.delivered > 0 || response.duplicates > 0 {
+                    events.delivered.emit(DocumentsDelivered(delivered: response.delivered, duplicates: response.duplicates))
+                }
                 action = response.next
 
             case let .retryAfter(wait, positions, reason):
-                metrics.retried.increment(by: positions.count)
-                logger.debug("retrying bulk items", metadata: ["es.bulk.items": "\(positions.count)", "reason": "\(reason)",
-                                                               "backoff.ms": "\(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)"])
+                events.retried.emit(BulkItemsRetried(items: positions.count, reason: "\(reason)", backoff: wait))
                 do {
                     try await Task.sleep(for: wait)
                     action = machine.retryTimerFired()
@@ -61,36 +61,24 @@ extension ElasticsearchShipper {
             logger.error("cannot store dead letters", metadata: ["error": "\(error)"])
             return false
         }
-        for entry in entries { metrics.deadLetters.labels(entry.reason).increment() }
-        metrics.deadLettered.increment(by: entries.count)
-        logger.warning("documents dead-lettered", metadata: ["es.bulk.items": "\(entries.count)", "reason": "\(entries[0].detail ?? "")"])
+        events.deadLettered.emit(DocumentsDeadLettered(reasons: entries.map(\.reason), detail: entries[0].detail ?? ""))
         return true
     }
 
     /// One `_bulk` request; transport failures and statuses become a classifier decision.
     private func post(_ encoded: EncodedBatch, headers: [String]) async -> BulkResponseDecision {
         let body = compressor?.compress(encoded.bytes) ?? encoded.bytes
-        metrics.sentRaw.increment(by: encoded.bytes.count)
-        if compressor != nil { metrics.sentCompressed.increment(by: body.count) }
+        events.sent.emit(BulkRequestSent(rawBytes: encoded.bytes.count, compressedBytes: compressor != nil ? body.count : nil, items: encoded.count))
         let clock = ContinuousClock()
         let start = clock.now
         do {
             let response = try await sendRequest(CurlRequest(method: "POST", url: configuration.bulkURL(index: encoded.index), headers: headers, body: body)).get()
-            metrics.requestDuration.observe(clock.now - start)
-            metrics.requests.labels(String(response.status)).increment()
+            events.answered.emit(BulkResponseReceived(status: response.status, items: encoded.count, duration: clock.now - start))
             contact.record(status: response.status)
-            let decision = BulkResponseClassifier.classify(status: response.status, body: response.body, itemCount: encoded.count)
-            if response.status >= 300 {
-                logger.warning("bulk request failed", metadata: ["http.status": "\(response.status)", "es.bulk.items": "\(encoded.count)"])
-            }
-            return decision
+            return BulkResponseClassifier.classify(status: response.status, body: response.body, itemCount: encoded.count)
         } catch {
-            metrics.requestDuration.observe(clock.now - start)
-            metrics.requests.labels("error").increment()
-            if !error.isCancelled {
-                contact.record(status: nil, failure: error.message)
-                logger.warning("bulk request got no response", metadata: ["error": "\(error.message)", "es.url": "\(error.url)"])
-            }
+            events.unanswered.emit(BulkRequestUnanswered(error: error.message, url: error.url, duration: clock.now - start, cancelled: error.isCancelled))
+            if !error.isCancelled { contact.record(status: nil, failure: error.message) }
             return BulkResponseClassifier.classifyTransportFailure(error.message)
         }
     }

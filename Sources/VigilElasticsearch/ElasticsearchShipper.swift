@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import VigilCore
+import VigilInternalEvents
 import VigilGzip
 import VigilHTTPClient
 import VigilStorage
@@ -12,7 +13,9 @@ import VigilStorage
 /// Every decision is made by two pure state machines in VigilCore: `ShipperStateMachine` (when to read the
 /// spool, launch a batch, complete blocks, flush and stop) and, per batch, `BulkBatchStateMachine` (what to
 /// send, split, retry after a backoff or dead-letter). This type only performs their actions: spool reads and
-/// completions on a `BlockingPool`, encoding, requests through `HTTPClient`, sleeps, metrics and logs.
+/// completions through its `SpoolConsumer` (the one way out of the spool, shared with the embedded log store's
+/// sink: it also handles unreadable blocks and the spool's metrics) on a `BlockingPool`, encoding, requests
+/// through `HTTPClient`, sleeps, metrics and logs.
 ///
 /// Invariants:
 /// - A spool block is completed only when each of its events is delivered (2xx), known indexed (409)
@@ -31,10 +34,11 @@ public final class ElasticsearchShipper: Service, Sendable {
     public let configuration: ElasticsearchConfiguration
     /// Compresses request bodies; nil sends them as they are (`gzip_level: 0`).
     let compressor: GzipCompressor?
-    private let spool: Spool
+    /// Reads and completes spool blocks; owns unreadable-block handling and the spool gauges.
+    public let consumer: SpoolConsumer
     let deadLetters: DeadLetterStore
     let logger: Logger
-    let metrics: ElasticsearchMetrics
+    let events: ElasticsearchEvents
     private let client: HTTPClient
     private let io: BlockingPool
     private let encoderConfiguration: BulkEncoderConfiguration
@@ -50,10 +54,10 @@ public final class ElasticsearchShipper: Service, Sendable {
         guard problems.isEmpty else { throw ElasticsearchConfigurationError(problems: problems) }
         self.configuration = configuration
         compressor = configuration.compressor
-        self.spool = spool
+        consumer = SpoolConsumer(spool: spool, sink: "elasticsearch", registry: registry, logger: logger)
         self.deadLetters = deadLetters
         self.logger = logger
-        metrics = ElasticsearchMetrics(registry: registry)
+        events = ElasticsearchEvents(registry: registry, logger: logger)
         // Credentials, timeouts and TLS are the client's; it logs the insecure-TLS warning.
         client = try configuration.makeHTTPClient(logger: logger, environment: environment)
         io = BlockingPool(label: "vigil-es-spool")
@@ -66,6 +70,11 @@ public final class ElasticsearchShipper: Service, Sendable {
         client.shutdown()
         io.shutdown()
     }
+
+    /// Documents known indexed (delivered or 409) so far: what `vigil_elasticsearch_documents_total` shows.
+    public var acknowledgedDocuments: Double { events.delivered.metrics.acknowledged }
+    /// Documents put in the dead-letter table so far.
+    public var deadLetteredDocuments: Double { events.deadLettered.metrics.deadLettered }
 
     /// Asks the shipper to flush and stop, as a graceful shutdown of its service group does.
     public func requestShutdown() { shutdownRequested.store(true, ordering: .relaxed) }
@@ -150,12 +159,12 @@ public final class ElasticsearchShipper: Service, Sendable {
         var rng = SystemRandomNumberGenerator()
         let maxEvents = configuration.batch.maxEvents
         let maxBytes = configuration.batch.maxBytes
-        let spool = self.spool
+        let consumer = self.consumer
 
         func complete(_ done: [Int64]) async {
             guard !done.isEmpty else { return }
             do {
-                _ = try await io.run { try spool.complete(blockIDs: done) }
+                _ = try await io.run { try consumer.complete(done) }
             } catch {
                 // The blocks stay; after a restart they are resent and answered 409, which is harmless.
                 logger.error("cannot complete spool blocks", metadata: ["error": "\(error)"])
@@ -183,7 +192,8 @@ public final class ElasticsearchShipper: Service, Sendable {
 
                 case let .readSpool(after, budget, wanted):
                     do {
-                        let views = try await io.run { try spool.oldestBlockViews(limit: 32, after: after, maxBytes: budget, maxEvents: wanted) }
+                        // Unreadable blocks are the consumer's: dead-lettered, counted and skipped inside the read.
+                        let views = try await io.run { try consumer.read(after: after, limit: 32, maxBytes: budget, maxEvents: wanted).views }
                         if blocksHead > 0 { blocks.removeFirst(blocksHead); blocksHead = 0 }
                         var read: [ShipperStateMachine.BlockRead] = []
                         read.reserveCapacity(views.count)
@@ -193,21 +203,8 @@ public final class ElasticsearchShipper: Service, Sendable {
                             read.append(.init(blockID: view.blockID, events: view.entries.count, bodyBytes: bodyBytes))
                             if !view.entries.isEmpty { blocks.append(PendingBlock(blockID: view.blockID, bytes: view.bytes, entries: view.entries)) }
                         }
-                        for empty in machine.blocksRead(read, now: now) {
-                            _ = try? await io.run { try spool.complete(blockID: empty) }
-                        }
-                    } catch let error as SpoolCorruptBlockError {
-                        // An unreadable block must not wedge the queue: keep a trace, count what it held, move past it.
-                        logger.error("spool block cannot be decoded; dead-lettered",
-                                     metadata: ["spool.block": "\(error.blockID)", "spool.events": "\(error.events)", "error": "\(error.reason)"])
-                        do {
-                            let lost = try await io.run { try spool.discardCorruptBlock(error, sink: "elasticsearch") }
-                            metrics.deadLetters.labels("corrupt_spool_block").increment()
-                            metrics.deadLettered.increment(by: Int(lost))
-                        } catch {
-                            _ = machine.readFailed(now: now, using: &rng)
-                            logger.error("cannot discard a corrupt spool block", metadata: ["error": "\(error)"])
-                        }
+                        let empty = machine.blocksRead(read, now: now)
+                        if !empty.isEmpty { _ = try? await io.run { try consumer.complete(empty) } }
                     } catch {
                         _ = machine.readFailed(now: now, using: &rng)
                         logger.error("cannot read the spool", metadata: ["error": "\(error)"])
@@ -294,13 +291,10 @@ public final class ElasticsearchShipper: Service, Sendable {
         try await io.run(body)
     }
 
+    /// The spool gauges are the consumer's; the state machine's periodic refresh asks it too (`vigil es drain`
+    /// has no scrapes).
     private func refreshSpoolGauges() async {
-        let spool = self.spool
-        guard let stats = try? await io.run({ try spool.stats() }) else { return }
-        metrics.spoolBytes.set(Double(stats.bytes))
-        metrics.spoolEvents.set(Double(stats.events))
-        let nowMillis = Date().timeIntervalSince1970 * 1000
-        metrics.spoolOldestAge.set(stats.oldestAppendedAtMillis.map { max(0, (nowMillis - Double($0)) / 1000) } ?? 0)
-        metrics.spoolDropped.set(total: Double(stats.droppedTotal))
+        let consumer = self.consumer
+        _ = try? await io.run { consumer.refreshGauges() }
     }
 }

@@ -89,29 +89,9 @@ public enum Agent {
 
         // Sink: Elasticsearch when configured, else the embedded log store (the default). Listed first
         // so it shuts down last and flushes what the sources handed over.
-        var logSearch: (any LogSearching)?
-        if let es = config.sinks.elasticsearch {
-            // Ready only from the first request Elasticsearch answers 2xx (the start-up probe or a _bulk).
-            readiness.register("sink.elasticsearch", reason: ElasticsearchContact.initialReason)
-            let contact = ElasticsearchContact { status in
-                switch status {
-                case .ready: readiness.markReady("sink.elasticsearch")
-                case let .notReady(reason): readiness.markNotReady("sink.elasticsearch", reason: reason)
-                }
-            }
-            let shipper = try ElasticsearchShipper(configuration: es, spool: storage.spool, deadLetters: storage.deadLetters,
-                                                   metrics: registry, logger: logger, contact: contact)
-            services.append(.init(service: shipper))
-            logger.info("shipping to elasticsearch", metadata: ["url": "\(Self.redactedURL(es.url))"])
-        } else {
-            let logStore = try LogStore(dataDirectory: config.storage.dataDir, configuration: LogStoreConfiguration(
-                retentionSeconds: Int64(config.sinks.local.retentionSeconds), maxBytes: config.sinks.local.maxBytes,
-                synchronous: storage.synchronous))
-            let sinkIO = BlockingPool(label: "vigil.sink.local")
-            services.append(.init(service: LocalLogSink(spool: storage.spool, store: logStore, io: sinkIO, registry: registry,
-                                                        readiness: readiness, logger: logger, now: nowMillis)))
-            logSearch = LocalLogSearch(store: logStore, io: BlockingPool(label: "vigil.search"), now: nowMillis)
-        }
+        let sink = try ConfiguredSink.make(config, storage: storage, registry: registry, readiness: readiness, logger: logger, now: nowMillis)
+        services.append(.init(service: sink.service))
+        let logSearch = sink.logSearch
 
         // Model monitoring: predictions and labels accepted by any source feed the monitor.
         let monitor: ModelMonitorService?
@@ -145,7 +125,7 @@ public enum Agent {
 
         let httpEnabled = config.sources.contains { if case .http = $0 { return true } else { return false } }
         let ingestor: (any EventIngestor)? = httpEnabled
-            ? RuntimeIngestor(pipeline: pipeline, spool: storage.spool, io: storage.io, now: nowMillis, onAccepted: onAccepted)
+            ? RuntimeIngestor(pipeline: pipeline, writer: storage.writer, io: storage.io, now: nowMillis, onAccepted: onAccepted)
             : nil
 
         services.append(contentsOf: try SourceWiring.services(config, pipeline: pipeline, registry: registry, storage: storage,

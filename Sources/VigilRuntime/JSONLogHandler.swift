@@ -10,10 +10,26 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
     private let label: String
+    /// Where each line goes (stderr unless a test captures them).
+    private let output: @Sendable ([UInt8]) -> Void
 
-    public init(label: String, level: Logger.Level) {
+    public init(label: String, level: Logger.Level, output: @escaping @Sendable ([UInt8]) -> Void = JSONLogHandler.writeToStandardError) {
         self.label = label
         self.logLevel = level
+        self.output = output
+    }
+
+    /// Writes a whole line to file descriptor 2.
+    @Sendable public static func writeToStandardError(_ line: [UInt8]) {
+        var bytes = line
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -35,15 +51,7 @@ public struct JSONLogHandler: LogHandler {
             Self.appendValue(merged[key]!, to: &line)
         }
         line += "}\n"
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if n <= 0 { break }
-                offset += n
-            }
-        }
+        output(Array(line.utf8))
     }
 
     static func timestamp() -> String {

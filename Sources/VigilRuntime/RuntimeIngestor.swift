@@ -6,19 +6,19 @@ import VigilStorage
 import VigilHTTPClient
 
 /// HTTP ingest: each line goes once through the pipeline; accepted events and the rejected lines'
-/// dead letters are committed to the spool in one transaction before the request is answered, so
-/// `202` always means durably taken.
+/// dead letters are committed through the spool's one writer (as the file and stdin sources' are) in one
+/// transaction before the request is answered, so `202` always means durably taken.
 final class RuntimeIngestor: EventIngestor {
     private let pipeline: Mutex<EventPipeline>
-    private let spool: Spool
+    private let writer: SpoolWriter
     private let io: BlockingPool
     private let onAccepted: @Sendable ([Event]) -> Void
     private let now: @Sendable () -> Int64
 
-    init(pipeline: EventPipeline, spool: Spool, io: BlockingPool, now: @escaping @Sendable () -> Int64,
+    init(pipeline: EventPipeline, writer: SpoolWriter, io: BlockingPool, now: @escaping @Sendable () -> Int64,
          onAccepted: @escaping @Sendable ([Event]) -> Void) {
         self.pipeline = Mutex(pipeline)
-        self.spool = spool
+        self.writer = writer
         self.io = io
         self.now = now
         self.onAccepted = onAccepted
@@ -35,11 +35,9 @@ final class RuntimeIngestor: EventIngestor {
         // The same request id and line give the same document id, so a client retry is not indexed twice.
         let namespace = DeterministicID.namespace("http:\(endpoint.rawValue):\(requestID)")
         var events: [Event] = []
-        var records: [SpoolRecord] = []
         var rejected: [IngestRejection] = []
         var deadLetters: [DeadLetterInput] = []
         events.reserveCapacity(lines.count)
-        records.reserveCapacity(lines.count)
         pipeline.withLock { pipeline in
             for (index, line) in lines.enumerated() {
                 let context = LineContext(source: "http", id: DeterministicID.make(namespace, position: Int64(index + 1)),
@@ -47,8 +45,6 @@ final class RuntimeIngestor: EventIngestor {
                 switch pipeline.process(Array(line), context: context) {
                 case .accepted(let event):
                     events.append(event)
-                    records.append(SpoolRecord(id: event.id, kind: event.kind.rawValue, timestampMillis: event.timestampMillis,
-                                               source: event.source, body: event.body, shape: event.shape))
                 case .rejected(let reason, let message):
                     rejected.append(IngestRejection(line: index + 1, error: "\(reason.rawValue): \(message)"))
                     deadLetters.append(DeadLetterInput(source: "http:/v1/\(endpoint.rawValue)", position: "request \(requestID) line \(index + 1)",
@@ -56,10 +52,11 @@ final class RuntimeIngestor: EventIngestor {
                 }
             }
         }
-        let spool = self.spool
-        let recordsToAppend = records
+        let writer = self.writer
+        let accepted = events
         let letters = deadLetters
-        let result = try await io.run { try spool.append(recordsToAppend, checkpoint: nil, deadLetters: letters) }
+        // Events go in as they are (they are `SpoolEncodable`), as the sources' do: no copy per event.
+        let result = try await io.run { try writer.append(accepted, source: "http", deadLetters: letters) }
         switch result {
         case .committed:
             onAccepted(events)

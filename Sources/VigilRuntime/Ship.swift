@@ -125,29 +125,15 @@ public enum Ship {
         var pipeline = try EventPipeline(configuration: config.pipeline, registry: registry)
         pipeline.computesDocumentShapes = config.sinks.elasticsearch != nil
 
-        let sink: any Service
-        let sinkName: String
-        var shipper: ElasticsearchShipper?
-        if let es = config.sinks.elasticsearch {
-            let es = try ElasticsearchShipper(configuration: es, spool: storage.spool, deadLetters: storage.deadLetters,
-                                              metrics: registry, logger: logger)
-            shipper = es
-            sink = es
-            sinkName = "elasticsearch"
-        } else {
-            let store = try LogStore(dataDirectory: config.storage.dataDir, configuration: LogStoreConfiguration(
-                retentionSeconds: Int64(config.sinks.local.retentionSeconds), maxBytes: config.sinks.local.maxBytes,
-                synchronous: storage.synchronous))
-            sink = LocalLogSink(spool: storage.spool, store: store, io: BlockingPool(label: "vigil.sink.local"), registry: registry,
-                                readiness: Readiness(), logger: logger, now: { Int64(Date().timeIntervalSince1970 * 1000) })
-            sinkName = "local"
-        }
+        // The agent's sink, built the same way (the shipper's readiness is not served here).
+        let sink = try ConfiguredSink.make(config, storage: storage, registry: registry, readiness: Readiness(), logger: logger,
+                                           now: { Int64(Date().timeIntervalSince1970 * 1000) })
         let sources = try SourceWiring.services(config, pipeline: pipeline, registry: registry, storage: storage, logger: logger,
                                                 stopAtEnd: true, onAccepted: { _ in }).map(\.service)
 
         let spool = storage.spool
         let pendingBefore = try await storage.io.run { try spool.stats().events }
-        let run = ShipRun(sink: sink, shipper: shipper, sources: sources, storage: storage, timeout: timeout, logger: logger)
+        let run = ShipRun(sink: sink, sources: sources, storage: storage, timeout: timeout, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: run, successTerminationBehavior: .gracefullyShutdownGroup)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         try await group.run()
@@ -167,16 +153,8 @@ public enum Ship {
                 if reason == .empty { blank += count } else { rejected[reason.rawValue, default: 0] += count }
             }
         }
-        let delivered: Int, deadLettered: Int
-        if shipper != nil {
-            let documents = registry.counter("vigil_elasticsearch_documents_total", help: "", labelNames: ["outcome"])
-            delivered = Int(documents.labels("delivered").value + documents.labels("duplicate").value)
-            deadLettered = Int(documents.labels("dead_lettered").value)
-        } else {
-            delivered = Int(registry.counter("vigil_local_store_events_total", help: "").labels().value)
-            deadLettered = Int(registry.counter("vigil_spool_corrupt_events_total", help: "").labels().value)
-        }
-        return ShipSummary(outcome: result.outcome, sink: sinkName, seconds: result.seconds, read: read, blank: blank,
+        let delivered = sink.delivered(), deadLettered = sink.deadLettered()
+        return ShipSummary(outcome: result.outcome, sink: sink.name, seconds: result.seconds, read: read, blank: blank,
                            rejected: rejected, delivered: delivered, deadLettered: deadLettered, pending: Int(pending),
                            pendingBefore: Int(pendingBefore))
     }
@@ -210,16 +188,15 @@ final class ShipRun: Service, Sendable {
         case tick
     }
 
-    let sink: any Service
-    let shipper: ElasticsearchShipper?
+    let sink: ConfiguredSink
     let sources: [any Service]
     let storage: StorageRuntime
     let timeout: Duration
     let logger: Logger
     private let outcome = Mutex(Result(outcome: .interrupted, seconds: 0))
 
-    init(sink: any Service, shipper: ElasticsearchShipper?, sources: [any Service], storage: StorageRuntime, timeout: Duration, logger: Logger) {
-        self.sink = sink; self.shipper = shipper; self.sources = sources; self.storage = storage; self.timeout = timeout; self.logger = logger
+    init(sink: ConfiguredSink, sources: [any Service], storage: StorageRuntime, timeout: Duration, logger: Logger) {
+        self.sink = sink; self.sources = sources; self.storage = storage; self.timeout = timeout; self.logger = logger
     }
 
     var result: Result { outcome.withLock { $0 } }
@@ -231,7 +208,7 @@ final class ShipRun: Service, Sendable {
         let sink = self.sink, sources = self.sources, logger = self.logger, spool = storage.spool
         let ended = await withTaskGroup(of: Step.self) { group -> ShipSummary.Outcome in
             group.addTask {
-                do { try await sink.run() } catch { logger.error("sink failed", metadata: ["error": "\(error)"]) }
+                do { try await sink.service.run() } catch { logger.error("sink failed", metadata: ["error": "\(error)"]) }
                 return .sinkEnded
             }
             group.addTask {
@@ -267,7 +244,7 @@ final class ShipRun: Service, Sendable {
                 if clock.now >= deadline { outcome = .timedOut; break waiting }
             }
             // Stop the sink (with nothing left to flush, or past the deadline) and whatever source still reads.
-            self.shipper?.requestShutdown()
+            self.sink.requestStop()
             group.cancelAll()
             while await group.next() != nil {}
             return outcome

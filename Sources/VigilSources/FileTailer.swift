@@ -6,6 +6,7 @@ import Darwin
 import Logging
 import ServiceLifecycle
 import VigilCore
+import VigilInternalEvents
 import VigilStorage
 
 /// Tails files matching glob patterns through rotation, truncation and restarts, runs every line through
@@ -32,8 +33,8 @@ public struct FileTailer: Service {
     let sink: SourceSink
     let logger: Logger
     let nowMillis: @Sendable () -> Int64
-    let truncations: Counter
-    let rotations: CounterFamily
+    let truncated: Emitter<FileTruncated>
+    let rotated: Emitter<FileRotated>
     let readBytes: Counter
     let openFiles: Gauge
 
@@ -51,12 +52,8 @@ public struct FileTailer: Service {
         self.logger = logger
         self.nowMillis = nowMillis
         let source = configuration.sourceName
-        truncations = registry.counter(
-            "vigil_file_truncations_total", help: "Tailed files that shrank below the read position (copy-truncate); reading restarted at 0.",
-            labelNames: ["source"]).labels([source])
-        rotations = registry.counter(
-            "vigil_file_rotations_total", help: "Tailed files that were renamed away or deleted and drained.",
-            labelNames: ["source", "kind"])
+        truncated = Emitter(registry: registry, logger: logger)
+        rotated = Emitter(registry: registry, logger: logger)
         readBytes = registry.counter(
             "vigil_file_read_bytes_total", help: "Bytes read from tailed files.", labelNames: ["source"]).labels([source])
         openFiles = registry.gauge("vigil_files_open", help: "Files currently open by the tailer.", labelNames: ["source"]).labels([source])
@@ -140,15 +137,11 @@ public struct FileTailer: Service {
                         readers[r.id] = r
                     }
                 case .truncated(let id):
-                    truncations.increment(by: 1)
-                    logger.warning("file truncated, reading again from the start",
-                                   metadata: ["file.path": "\(readers[id]?.path ?? "")"])
+                    truncated.emit(FileTruncated(source: configuration.sourceName, path: readers[id]?.path ?? ""))
                     readers[id]?.framer.reset(to: 0)
                     readers[id]?.decoder.reset()
                 case .draining(let id, let deleted):
-                    rotations.labels([configuration.sourceName, deleted ? "deleted" : "renamed"]).increment(by: 1)
-                    logger.info("file rotated, reading it to its end", metadata: [
-                        "file.path": "\(readers[id]?.path ?? "")", "file.deleted": "\(deleted)"])
+                    rotated.emit(FileRotated(source: configuration.sourceName, path: readers[id]?.path ?? "", deleted: deleted))
                 case .close(let id):
                     if let r = readers.removeValue(forKey: id) { close(r.fd) }
                     machine.closed(id: id)

@@ -31,7 +31,7 @@ final class SpoolFixture: Sendable {
             let records = (i..<end).map { n in
                 SpoolRecord(id: "\(prefix):\(n)", kind: 0, timestampMillis: 1_795_953_600_000 + Int64(n), source: "test", body: Array(body(n).utf8))
             }
-            let result = try spool.append(records, checkpoint: nil)
+            let result = try SpoolWriter(spool: spool, registry: MetricRegistry()).append(records, source: "test")
             #expect(result == .committed)
             i = end
         }

@@ -8,7 +8,7 @@ import VigilCore
 import VigilGzip
 @testable import VigilRuntime
 import VigilServer
-import VigilStorage
+@testable import VigilStorage
 import VigilHTTPClient
 
 /// The HTTP API in-process (Hummingbird's router test client) over a real pipeline and a real SQLite spool.
@@ -25,7 +25,7 @@ struct IngestEndpointTests {
             let database = try VigilDatabase(dataDirectory: directory.path)
             spool = try Spool(database: database, configuration: SpoolConfiguration(maxBytes: spoolMaxBytes))
             let pipeline = try EventPipeline(configuration: PipelineConfiguration(), registry: registry)
-            let ingestor = RuntimeIngestor(pipeline: pipeline, spool: spool, io: BlockingPool(label: "test"), now: { 1_700_000_000_000 }, onAccepted: { _ in })
+            let ingestor = RuntimeIngestor(pipeline: pipeline, writer: SpoolWriter(spool: spool, registry: registry), io: BlockingPool(label: "test"), now: { 1_700_000_000_000 }, onAccepted: { _ in })
             server = VigilHTTPServer(.init(registry: registry, readiness: Readiness(), authenticator: Authenticator(tokens: tokens),
                                            ingestor: ingestor, logSearch: nil, maxBodyBytes: maxBodyBytes,
                                            makeRequestID: { "fixed-request" }, monotonicSeconds: { 0 }))

@@ -8,7 +8,7 @@ import VigilCore
 import VigilHTTPClient
 @testable import VigilRuntime
 import VigilServer
-import VigilStorage
+@testable import VigilStorage
 
 /// Every route × every credential, driven through the router in-process over a real pipeline, spool and
 /// log store. The table below is the test's own statement of who may call what; the server's route list
@@ -102,7 +102,7 @@ struct RouteAuthorisationTests {
             let database = try VigilDatabase(dataDirectory: directory.path)
             let spool = try Spool(database: database, configuration: SpoolConfiguration())
             let pipeline = try EventPipeline(configuration: PipelineConfiguration(), registry: registry)
-            let ingestor = RuntimeIngestor(pipeline: pipeline, spool: spool, io: BlockingPool(label: "test"), now: { 1_700_000_000_000 }, onAccepted: { _ in })
+            let ingestor = RuntimeIngestor(pipeline: pipeline, writer: SpoolWriter(spool: spool, registry: registry), io: BlockingPool(label: "test"), now: { 1_700_000_000_000 }, onAccepted: { _ in })
             let search = LocalLogSearch(store: try LogStore(dataDirectory: directory.path), io: BlockingPool(label: "test.search"), now: { 1_700_000_000_000 })
             let controller = RolloutController(
                 definitions: [try RolloutDefinition(model: "fraud", champion: "v3", challenger: "v4")],

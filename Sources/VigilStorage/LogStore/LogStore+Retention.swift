@@ -34,7 +34,7 @@ extension LogStore {
         guard !expired.isEmpty || !straddling.isEmpty else { return 0 }
         // A straddling block is rewritten with its events at or after the cutoff, in a builder of its own
         // (the writer's may hold appended events).
-        let reader = LogSegmentReader(directory: blockDirectory)
+        let reader = SegmentReader(.logStore, directory: blockDirectory)
         var replacements: [PendingRow] = []
         for row in straddling {
             let meta = try readMeta(row, reader)

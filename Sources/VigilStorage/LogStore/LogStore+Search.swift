@@ -40,7 +40,7 @@ extension LogStore {
         let prunableService = query.service.flatMap { $0.contains(Self.listSeparator) ? nil : $0 }
         let since = query.sinceMillis ?? .min, until = query.untilMillis ?? .max
 
-        let reader = LogSegmentReader(directory: blockDirectory)
+        let reader = SegmentReader(.logStore, directory: blockDirectory)
         var top = TopHits(limit: query.limit)
         let statement = "SELECT \(Self.rowColumns) FROM log_blocks WHERE max_ts >= ? AND min_ts < ? ORDER BY max_ts DESC, seq DESC"
         // Rows are read in pages so a search stopped early by its limit does not load every row.
@@ -84,7 +84,7 @@ extension LogStore {
     }
 
     /// Whether the block's filter may hold every one of `hashes` (one 64-byte line read per hash).
-    private func bloomMayContain(_ row: BlockRow, _ hashes: [UInt64], _ reader: LogSegmentReader) throws -> Bool {
+    private func bloomMayContain(_ row: BlockRow, _ hashes: [UInt64], _ reader: SegmentReader) throws -> Bool {
         var line = [UInt64](repeating: 0, count: TokenBloomFilter.wordsPerLine)
         for hash in hashes {
             let index = TokenBloomFilter.line(hash, lines: row.info.bloomLines)
@@ -98,7 +98,7 @@ extension LogStore {
     }
 
     private func scan(_ row: BlockRow, _ meta: LogBlock.Meta, _ textBodies: [UInt8]?, query: LogQuery, level: String?, terms: [LogQuery.Term],
-                      since: Int64, until: Int64, reader: LogSegmentReader, top: inout TopHits, stats: inout SearchStats) throws {
+                      since: Int64, until: Int64, reader: SegmentReader, top: inout TopHits, stats: inout SearchStats) throws {
         var serviceCode: UInt8?
         if let service = query.service {
             guard let index = meta.services.firstIndex(of: service) else { return }

@@ -75,9 +75,9 @@ public struct LogStoreFlush: Sendable, Equatable {
 ///
 /// ```swift
 /// let store = try LogStore(dataDirectory: "./vigil-data")
-/// for view in try spool.oldestBlockViews(limit: 8, maxBytes: 8 << 20) { try store.append(view, nowMillis: now) }
+/// for view in try consumer.read(after: nil, limit: 8, maxBytes: 8 << 20).views { try store.append(view, nowMillis: now) }
 /// let done = try store.flush()
-/// try spool.complete(blockIDs: done.spoolBlockIDs)
+/// try consumer.complete(done.spoolBlockIDs)   // a SpoolConsumer: the one way out of the spool
 /// let hits = try store.search(LogQuery(text: "timeout", level: "error", limit: 20))
 /// ```
 public final class LogStore: Sendable {
@@ -95,7 +95,7 @@ public final class LogStore: Sendable {
 
     /// The writer's state: the block being filled, blocks written but not yet committed, the ids window.
     struct Writer {
-        var segments: LogSegments
+        var segments: SegmentFiles
         var builder = LogBlockBuilder()
         var pending: [PendingRow] = []
         var appliedSpoolBlock: Int64
@@ -139,7 +139,7 @@ public final class LogStore: Sendable {
         let referenced = version == Self.schemaVersion
             ? try sqlite.withConnection { Set(try $0.query("SELECT DISTINCT segment FROM log_blocks") { $0.int64(0) }) }
             : []
-        let segments = try LogSegments(writing: blockDirectory, segmentBytes: configuration.segmentBytes,
+        let segments = try SegmentFiles(.logStore, directory: blockDirectory, segmentBytes: configuration.segmentBytes,
                                        fsyncEachWrite: configuration.synchronous == .full, referenced: referenced)
         do {
             try sqlite.transaction { conn in
@@ -390,12 +390,12 @@ public final class LogStore: Sendable {
                                             services: list(s.text(11)), levels: list(s.text(12))))
     }
 
-    func readMeta(_ row: BlockRow, _ reader: LogSegmentReader) throws -> LogBlock.Meta {
+    func readMeta(_ row: BlockRow, _ reader: SegmentReader) throws -> LogBlock.Meta {
         let packed = try reader.read(segment: row.segment, offset: row.offset + Int64(row.info.bloomBytes), count: row.info.metaLength)
         return try LogBlock.decodeMeta(packed, info: row.info)
     }
 
-    func readBodies(_ row: BlockRow, _ reader: LogSegmentReader) throws -> [UInt8] {
+    func readBodies(_ row: BlockRow, _ reader: SegmentReader) throws -> [UInt8] {
         let packed = try reader.read(segment: row.segment, offset: row.offset + Int64(row.info.bloomBytes + row.info.metaLength),
                                      count: row.info.bodiesLength)
         return try LogBlock.decodeBodies(packed, info: row.info)
@@ -412,7 +412,7 @@ public final class LogStore: Sendable {
             chosen.append(row)
             total += row.info.count
         }
-        let reader = LogSegmentReader(directory: directory)
+        let reader = SegmentReader(.logStore, directory: directory)
         for row in chosen.reversed() {
             let packed = try reader.read(segment: row.segment, offset: row.offset + Int64(row.info.bloomBytes), count: row.info.metaLength)
             let meta = try LogBlock.decodeMeta(packed, info: row.info)

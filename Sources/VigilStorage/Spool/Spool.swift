@@ -19,11 +19,12 @@ import Synchronization
 ///
 /// ```swift
 /// let spool = try Spool(database: db, configuration: SpoolConfiguration(maxBytes: 1 << 30, whenFull: .block))
-/// switch try spool.append(records, checkpoint: FileCheckpoint(key: "2049:1234:ab12", path: "/var/log/a.log", offset: 4096)) {
-/// case .committed: break            // acknowledge the source
-/// case .full: break                 // wait, retry later
-/// }
-/// for block in try spool.oldestBlocks(limit: 4) { /* ship */ try spool.complete(blockID: block.blockID) }
+/// // Events enter through the one writer and leave through a consumer per sink:
+/// let writer = SpoolWriter(spool: spool, registry: registry)
+/// _ = try writer.append(records, source: "file", checkpoint: FileCheckpoint(key: "2049:1234:ab12", path: "/var/log/a.log", offset: 4096))
+/// let consumer = SpoolConsumer(spool: spool, sink: "local", registry: registry, logger: logger)
+/// let read = try consumer.read(after: nil, limit: 4, maxBytes: 8 << 20)
+/// try consumer.complete(read.views.map(\.blockID))
 /// ```
 public final class Spool: Sendable {
     public let configuration: SpoolConfiguration
@@ -61,10 +62,11 @@ public final class Spool: Sendable {
         segments.withLock { $0.closeAll() }
     }
 
-    /// Appends a batch as one block and advances `checkpoint`, in one transaction.
+    /// Appends a batch as one block and advances `checkpoint`, in one transaction. Internal: everything
+    /// outside this module appends through ``SpoolWriter``, the one way into the spool.
     @_specialize(where R == Event)
     @_specialize(where R == SpoolRecord)
-    public func append<R: SpoolEncodable>(_ records: [R], checkpoint: FileCheckpoint?) throws -> SpoolAppendResult {
+    func append<R: SpoolEncodable>(_ records: [R], checkpoint: FileCheckpoint?) throws -> SpoolAppendResult {
         try append(records, checkpoint: checkpoint, deadLetters: [])
     }
 
@@ -73,7 +75,7 @@ public final class Spool: Sendable {
     /// nothing and returns ``SpoolAppendResult/full``.
     @_specialize(where R == Event)
     @_specialize(where R == SpoolRecord)
-    public func append<R: SpoolEncodable>(_ records: [R], checkpoint: FileCheckpoint?, deadLetters rejected: [DeadLetterInput]) throws -> SpoolAppendResult {
+    func append<R: SpoolEncodable>(_ records: [R], checkpoint: FileCheckpoint?, deadLetters rejected: [DeadLetterInput]) throws -> SpoolAppendResult {
         // Encode outside the lock (it is the only per-event work), into a buffer kept for the next append:
         // a fresh megabyte per block would come and go through the allocator hundreds of times a second.
         let scratch = records.isEmpty ? nil : takeScratch()
@@ -209,7 +211,7 @@ public final class Spool: Sendable {
     }
 
     /// The oldest blocks (after block id `after`, when given), with their undelivered records.
-    public func oldestBlocks(limit: Int, after: Int64? = nil) throws -> [SpoolBlock] {
+    func oldestBlocks(limit: Int, after: Int64? = nil) throws -> [SpoolBlock] {
         try readBlocks(limit: limit, after: after, maxBytes: nil, maxEvents: .max).map { block in
             let bytes = try block.data.get()
             let decoded = try Self.decoding(block) {
@@ -222,7 +224,7 @@ public final class Spool: Sendable {
     /// Like ``oldestBlocks(limit:after:)`` but without copying records out of the blocks, and stopping once
     /// the blocks read hold `maxBytes` bytes or `maxEvents` undelivered events (at least one block is
     /// returned when there is one).
-    public func oldestBlockViews(limit: Int, after: Int64? = nil, maxBytes: Int, maxEvents: Int = .max) throws -> [SpoolBlockView] {
+    func oldestBlockViews(limit: Int, after: Int64? = nil, maxBytes: Int, maxEvents: Int = .max) throws -> [SpoolBlockView] {
         try readBlocks(limit: limit, after: after, maxBytes: maxBytes, maxEvents: maxEvents).map { block in
             let bytes = try block.data.get()
             let entries = try Self.decoding(block) {
@@ -242,7 +244,7 @@ public final class Spool: Sendable {
     /// `corrupt_spool_block`, with the error and how many events it held) and the block's removal, in one
     /// transaction. Returns the number of events lost with it.
     @discardableResult
-    public func discardCorruptBlock(_ error: SpoolCorruptBlockError, sink: String) throws -> Int64 {
+    func discardCorruptBlock(_ error: SpoolCorruptBlockError, sink: String) throws -> Int64 {
         let database = database, deadLetters = deadLetters
         return try segments.withLock { segments throws -> Int64 in
             var touched: Set<Int64> = []
@@ -324,13 +326,13 @@ public final class Spool: Sendable {
     /// Removes a block that is fully delivered or dead-lettered. Returns false when it was already gone
     /// (completed before, or dropped by `drop_oldest`).
     @discardableResult
-    public func complete(blockID: Int64) throws -> Bool {
+    func complete(blockID: Int64) throws -> Bool {
         try complete(blockIDs: [blockID]) == 1
     }
 
     /// Removes several blocks in one transaction; returns how many existed.
     @discardableResult
-    public func complete(blockIDs: [Int64]) throws -> Int {
+    func complete(blockIDs: [Int64]) throws -> Int {
         let database = database
         return try segments.withLock { segments throws -> Int in
             var touched: Set<Int64> = []
@@ -363,7 +365,7 @@ public final class Spool: Sendable {
     /// see ``SpoolBlock/indices``), so a resend carries only the rest. A block with nothing left is
     /// removed. Returns the number of records still undelivered (0 when the block is gone).
     @discardableResult
-    public func markDelivered(blockID: Int64, indices: [Int]) throws -> Int {
+    func markDelivered(blockID: Int64, indices: [Int]) throws -> Int {
         let database = database
         return try segments.withLock { segments throws -> Int in
             var touched: Set<Int64> = []

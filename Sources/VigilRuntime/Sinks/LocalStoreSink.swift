@@ -2,11 +2,14 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import VigilCore
+import VigilInternalEvents
 import VigilServer
 import VigilStorage
 import VigilHTTPClient
 
 /// The embedded default sink: moves spooled blocks into the log store, then completes them in the spool.
+/// It reads and completes through its ``SpoolConsumer`` (as the Elasticsearch sink does), which also handles
+/// unreadable blocks and the spool's metrics.
 ///
 /// Spool blocks are read after a cursor and appended to the store's open block; a flush (when a block is
 /// full, or once a second) commits the store's blocks together with the highest spool block id they cover,
@@ -15,28 +18,24 @@ import VigilHTTPClient
 /// ``lagWarningSeconds``) it says so in `vigil_local_store_lag_seconds` and a warning; the spool keeps every
 /// event meanwhile (back-pressure by its `when_full` policy). Enforces retention once a minute. On graceful
 /// shutdown it drains what is spooled.
-struct LocalLogSink: Service {
+struct LocalStoreSink: Service {
     static let lagWarningSeconds: Double = 30
 
-    let spool: Spool
+    let consumer: SpoolConsumer
     let store: LogStore
     let io: BlockingPool
     let logger: Logger
     let readiness: Readiness
     let now: @Sendable () -> Int64
-    let retentionDeleted: Counter
-    let stored: Counter
-    let corruptBlocks: Counter
-    let corruptEvents: Counter
+    let retentionDeleted: Emitter<LocalStoreRetentionApplied>
+    let stored: Emitter<LocalStoreEventsStored>
     let lag: Gauge
 
     init(spool: Spool, store: LogStore, io: BlockingPool, registry: MetricRegistry, readiness: Readiness, logger: Logger, now: @escaping @Sendable () -> Int64) {
-        self.spool = spool; self.store = store; self.io = io; self.logger = logger; self.readiness = readiness; self.now = now
-        retentionDeleted = registry.counter("vigil_local_store_retention_deleted_total", help: "Events removed from the embedded log store by retention (age or size).").labels()
-        stored = registry.counter("vigil_local_store_events_total", help: "Events written to the embedded log store.").labels()
-        corruptBlocks = registry.counter("vigil_spool_corrupt_blocks_total",
-                                         help: "Spool blocks that could not be read back, dead-lettered as corrupt_spool_block.").labels()
-        corruptEvents = registry.counter("vigil_spool_corrupt_events_total", help: "Events lost in spool blocks that could not be read back.").labels()
+        consumer = SpoolConsumer(spool: spool, sink: "local", registry: registry, logger: logger, nowMillis: now)
+        self.store = store; self.io = io; self.logger = logger; self.readiness = readiness; self.now = now
+        retentionDeleted = Emitter(registry: registry, logger: logger)
+        stored = Emitter(registry: registry, logger: logger)
         lag = registry.gauge("vigil_local_store_lag_seconds",
                              help: "Age of the oldest spooled event not yet committed to the embedded log store (0 when caught up).").labels()
         readiness.register("sink.local")
@@ -57,7 +56,7 @@ struct LocalLogSink: Service {
                     lastRetention = now()
                     let store = self.store, nowMillis = now()
                     let deleted = try await io.run { try store.enforceRetention(nowMillis: nowMillis) }
-                    if deleted > 0 { retentionDeleted.increment(by: deleted) }
+                    if deleted > 0 { retentionDeleted.emit(LocalStoreRetentionApplied(deleted: deleted)) }
                 }
                 readiness.markReady("sink.local")
             } catch {
@@ -70,8 +69,8 @@ struct LocalLogSink: Service {
             }
             if now() - lastLagCheck >= 1000 {
                 lastLagCheck = now()
-                let spool = self.spool
-                if let stats = try? await io.run({ try spool.stats() }) {
+                let consumer = self.consumer
+                if let stats = try? await io.run({ try consumer.stats() }) {
                     let seconds = stats.oldestAppendedAtMillis.map { max(0, Double(lastLagCheck - $0) / 1000) } ?? 0
                     lag.set(seconds)
                     if seconds > Self.lagWarningSeconds {
@@ -97,52 +96,56 @@ struct LocalLogSink: Service {
             drained += max(0, moved)
             cursor = next
         }
-        let store = self.store, spool = self.spool
+        let store = self.store, consumer = self.consumer
         if let flushed = try? await io.run({ () -> LogStoreFlush in
             let flushed = try store.flush()
-            _ = try spool.complete(blockIDs: flushed.spoolBlockIDs)
+            try consumer.complete(flushed.spoolBlockIDs)
             return flushed
         }) {
-            stored.increment(by: flushed.stored)
+            stored.emit(LocalStoreEventsStored(count: flushed.stored))
         }
         logger.info("local log sink stopped", metadata: ["drained": "\(drained)"])
     }
 
     /// Appends up to 16 spool blocks after `cursor` to the store and commits when a flush is due, completing
-    /// the committed spool blocks. Returns the number of events read (-1 when it discarded an unreadable block:
-    /// progress without events) and the new cursor.
+    /// the committed spool blocks. Returns the number of events read (-1 when the consumer only discarded
+    /// unreadable blocks: progress without events) and the new cursor.
     func moveBatch(after cursor: Int64?) async throws -> (Int, Int64?) {
-        let spool = self.spool, store = self.store, logger = self.logger, now = self.now
-        let corruptBlocks = self.corruptBlocks, corruptEvents = self.corruptEvents
+        let consumer = self.consumer, store = self.store, now = self.now
         let (count, next, flushed) = try await io.run { () -> (Int, Int64?, Int) in
-            let views: [SpoolBlockView]
-            do {
-                views = try spool.oldestBlockViews(limit: 16, after: cursor, maxBytes: 16 << 20)
-            } catch let error as SpoolCorruptBlockError {
-                // An unreadable block must not wedge the sink: dead-letter it (with its event count) and go on.
-                logger.error("spool block cannot be decoded; dead-lettered",
-                             metadata: ["spool.block": "\(error.blockID)", "spool.events": "\(error.events)", "error": "\(error.reason)"])
-                let lost = try spool.discardCorruptBlock(error, sink: "local")
-                corruptBlocks.increment(by: 1)
-                corruptEvents.increment(by: Int(lost))
-                return (-1, cursor, 0)
-            }
+            let read = try consumer.read(after: cursor, limit: 16, maxBytes: 16 << 20)
             var next = cursor
-            var read = 0
-            for view in views {
+            var events = 0
+            for view in read.views {
                 try store.append(view, nowMillis: now())
-                read += view.entries.count
+                events += view.entries.count
                 next = view.blockID
             }
             var stored = 0
             if let flushed = try store.flushIfDue(nowMillis: now()) {
-                _ = try spool.complete(blockIDs: flushed.spoolBlockIDs)
+                try consumer.complete(flushed.spoolBlockIDs)
                 stored = flushed.stored
             }
-            return (read, next, stored)
+            return (read.views.isEmpty && read.discardedBlocks > 0 ? -1 : events, next, stored)
         }
-        if flushed > 0 { stored.increment(by: flushed) }
+        if flushed > 0 { stored.emit(LocalStoreEventsStored(count: flushed)) }
         return (count, next)
+    }
+}
+
+extension LocalStoreSink {
+    /// Opens the store in the data directory and builds the sink and its search.
+    static func make(_ config: AgentConfiguration, storage: StorageRuntime, registry: MetricRegistry, readiness: Readiness,
+                     logger: Logger, now: @escaping @Sendable () -> Int64) throws -> ConfiguredSink {
+        let store = try LogStore(dataDirectory: config.storage.dataDir, configuration: LogStoreConfiguration(
+            retentionSeconds: Int64(config.sinks.local.retentionSeconds), maxBytes: config.sinks.local.maxBytes,
+            synchronous: storage.synchronous))
+        let sink = LocalStoreSink(spool: storage.spool, store: store, io: BlockingPool(label: "vigil.sink.local"), registry: registry,
+                                  readiness: readiness, logger: logger, now: now)
+        let stored = sink.stored, consumer = sink.consumer
+        return ConfiguredSink(
+            name: "local", service: sink, logSearch: LocalLogSearch(store: store, io: BlockingPool(label: "vigil.search"), now: now),
+            requestStop: {}, delivered: { Int(stored.metrics.storedEvents) }, deadLettered: { Int(consumer.eventsLostInCorruptBlocks) })
     }
 }
 
