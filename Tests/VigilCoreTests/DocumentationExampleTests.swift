@@ -574,6 +574,23 @@ import Testing
         return found
     }
 
+    /// Alerting/SLORuleGenerator.swift
+    @Test func sloRuleGenerator() throws {
+        let slo = ServiceLevelObjective(name: "api-availability", service: "api", kind: .availability, objectivePercent: 99.9)
+        let yaml = SLORuleGenerator.render([slo], header: "# generated")
+        // yaml contains "- record: vigil_slo:error_ratio:rate5m" and "- alert: VigilSLOErrorBudgetBurn"
+        #expect(yaml.contains("- record: vigil_slo:error_ratio:rate5m"))
+        #expect(yaml.contains("- alert: VigilSLOErrorBudgetBurn"))
+    }
+
+    /// Alerting/ServiceLevelObjective.swift
+    @Test func serviceLevelObjective() throws {
+        let slo = ServiceLevelObjective(name: "checkout-availability", service: "checkout",
+                                        kind: .availability, objectivePercent: 99.9)
+        print(slo.objectiveRatio, slo.errorBudgetRatio)   // 0.999 0.001
+        #expect(abs(slo.objectiveRatio - 0.999) < 1e-12 && abs(slo.errorBudgetRatio - 0.001) < 1e-12)
+    }
+
     @Test func documentationExamplesAreCompiled() throws {
         let here = URL(fileURLWithPath: #filePath)
         let sources = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
