@@ -20,6 +20,7 @@ struct Vigil: AsyncParsableCommand {
             ESCommand.self,
             SimulateCommand.self,
             RolloutCommand.self,
+            DBCommand.self,
             // Subcommands are registered here, one line each.
         ]
     )
