@@ -36,7 +36,7 @@ import VigilRuntime
     ])
     func badURLsAreRefused(_ url: String, _ message: String) {
         #expect(throws: SharedStateConfiguration.URLError.self) { try SharedStateConfiguration(url: url) }
-        do { _ = try SharedStateConfiguration(url: url) } catch { #expect(error.description.contains(message), "\(error)") }
+        do { _ = try SharedStateConfiguration(url: url) } catch { #expect("\(error)".contains(message), "\(error)") }
     }
 
     @Test func theConfigurationFileNamesWhereAndHidesThePassword() throws {
@@ -67,8 +67,8 @@ import VigilRuntime
                 _ = try ConfigurationLoader.parse(yaml: yaml, file: "v.yaml")
                 Issue.record("accepted: \(yaml)")
             } catch {
-                #expect(error.description.contains(expected), "\(error.description)")
-                #expect(!error.description.contains("hunter2"))
+                #expect("\(error)".contains(expected), "\(error)")
+                #expect(!"\(error)".contains("hunter2"))
             }
         }
     }

@@ -163,7 +163,7 @@ public enum ConfigurationLoader {
             }
             var c: SharedStateConfiguration
             do { c = try SharedStateConfiguration(url: url) } catch {
-                s.report("url", error.description); return
+                s.report("url", "\(error)"); return
             }
             if let v = s.string("password_file") { c.passwordFile = v }
             s.object("tls", keys: ["mode", "ca_file"]) { t in

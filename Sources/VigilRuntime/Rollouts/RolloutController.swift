@@ -103,8 +103,8 @@ public actor RolloutController {
             do {
                 guard let saved = try await store.load(model: model), saved.version > current.version else { continue }
                 // Re-read: an evaluation or a command may have committed while the store was read.
-                guard let now = machines[model], saved.version > now.version else { continue }
-                install(RolloutStateMachine(definition: now.definition, restoring: saved))
+                guard let latest = machines[model], saved.version > latest.version else { continue }
+                install(RolloutStateMachine(definition: latest.definition, restoring: saved))
             } catch {
                 logger.warning("rollout state refresh failed: keeping the last known state", metadata: [
                     "rollout.model": "\(model)", "error": "\(error)"])
