@@ -66,10 +66,14 @@ public enum PostgresSchema {
     }
 
     static func currentVersion(_ conn: PostgresConnection) async throws -> Int {
-        let rows = try await conn.query("""
-            SELECT CASE WHEN to_regclass('vigil_schema_migrations') IS NULL THEN 0
-                        ELSE (SELECT coalesce(max(version), 0) FROM vigil_schema_migrations) END
-            """, logger: Logger(label: "vigil.postgres"))
+        let logger = Logger(label: "vigil.postgres")
+        // Two statements: a query naming a table that does not exist fails even in a branch that is not taken.
+        var exists = false
+        for try await e in try await conn.query("SELECT to_regclass('vigil_schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self) {
+            exists = e
+        }
+        guard exists else { return 0 }
+        let rows = try await conn.query("SELECT coalesce(max(version), 0) FROM vigil_schema_migrations", logger: logger)
         for try await v in rows.decode(Int.self) { return v }
         return 0
     }

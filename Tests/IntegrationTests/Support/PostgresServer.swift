@@ -71,13 +71,34 @@ final class PostgresServer: @unchecked Sendable {
     /// The server's log (for failure messages).
     var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
+    /// Runs a server command with its output in a file, not a pipe (`pg_ctl start` leaves the server running, and
+    /// the server would hold a pipe's write end open), through posix_spawn and waitpid: Foundation's Process does not
+    /// reliably reap a child when waited for from an async test.
     private func asOwner(_ path: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let timeout = ["/usr/bin/timeout", "60"]
-        if getuid() == 0 {
-            return try Harness.run("/usr/sbin/runuser", ["-u", "postgres", "--"] + timeout + [path] + arguments)
-        }
-        return try Harness.run(timeout[0], [timeout[1], path] + arguments)
+        let out = directory.appendingPathComponent("command.out").path
+        FileManager.default.createFile(atPath: out, contents: nil)
+        if getuid() == 0 { _ = chown(out, Self.postgresUID, Self.postgresGID) }
+        let argv = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", "/usr/bin/timeout", "60", path] + arguments
+                                 : ["/usr/bin/timeout", "60", path] + arguments
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_APPEND, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw HarnessError("posix_spawn \(argv[0]) failed: \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (exited, "", (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
     }
+
+    private static let postgresUID: uid_t = getpwnam("postgres")?.pointee.pw_uid ?? 0
+    private static let postgresGID: gid_t = getpwnam("postgres")?.pointee.pw_gid ?? 0
 
     private static func check(_ r: (status: Int32, stdout: String, stderr: String), _ what: String) throws {
         guard r.status == 0 else { throw HarnessError("\(what) failed (\(r.status)): \(r.stderr)\(r.stdout)") }
