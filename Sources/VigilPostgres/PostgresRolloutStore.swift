@@ -65,6 +65,8 @@ public final class PostgresRolloutStore: RolloutStore {
         }
     }
 
+    /// Progress at the stored version only: a stale writer's save is dropped, and a save never moves the version
+    /// (only ``commit(_:transition:)`` does, through the fencing compare-and-set).
     public func save(_ snapshot: RolloutSnapshot) async throws {
         let value = String(decoding: try SortedJSON.encode(snapshot), as: UTF8.self)
         let model = snapshot.model, version = snapshot.version
@@ -72,7 +74,7 @@ public final class PostgresRolloutStore: RolloutStore {
             try await conn.query("""
                 INSERT INTO vigil_rollouts(model, version, snapshot) VALUES (\(model), \(version), \(value))
                 ON CONFLICT (model) DO UPDATE SET snapshot = excluded.snapshot, updated_at = now()
-                WHERE vigil_rollouts.version <= excluded.version
+                WHERE vigil_rollouts.version = excluded.version
                 """, logger: Self.logger)
             return true
         }
