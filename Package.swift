@@ -20,6 +20,8 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     // TLS for the agent's HTTP server. HummingbirdTesting already pulls it in for the tests.
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    // Shared state for a fleet (storage.shared): only VigilPostgres, and through it the runtime, depends on it.
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
 ]
 
 var targets: [Target] = [
@@ -68,10 +70,19 @@ var targets: [Target] = [
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                        .product(name: "Logging", package: "swift-log")],
         swiftSettings: strict),
+    // Shared state in PostgreSQL for a fleet: rollout state, audit log, pending predictions (storage.shared).
+    .target(
+        name: "VigilPostgres",
+        dependencies: ["VigilCore",
+                       .product(name: "PostgresNIO", package: "postgres-nio"),
+                       .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                       .product(name: "Logging", package: "swift-log")],
+        swiftSettings: strict),
     .target(
         name: "VigilRuntime",
         dependencies: ["VigilCore", "VigilStorage", "VigilHTTPClient", "VigilElasticsearch", "VigilSources", "VigilServer", "VigilGzip",
                        "VigilInternalEvents",
+                       "VigilPostgres",
                        .product(name: "Yams", package: "Yams"),
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,7 +122,7 @@ var targets: [Target] = [
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "HTTPTypes", package: "swift-http-types")],
         swiftSettings: strict),
-    .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport", .product(name: "Yams", package: "Yams")],
+    .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport", "VigilPostgres", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
 ]
 

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import VigilCore
+import VigilPostgres
 import VigilServer
 import VigilStorage
 import VigilElasticsearch
@@ -107,8 +108,14 @@ public enum Agent {
             monitor = service
         }
         // Rollouts: evaluated every few seconds from the monitor's evidence; their state and audit live in vigil.db.
+        let shared = try config.storage.shared.map { c in
+            let db = try SharedStateRuntime.open(c, baseDirectory: config.baseDirectory, logger: logger)
+            logger.info("shared state in postgresql", metadata: ["db.url": "\(c.redactedURL)"])
+            return db
+        }
         let rollouts = config.rollouts.isEmpty ? nil
-            : try RolloutService.make(config, database: storage.database, registry: registry, logger: logger, now: nowMillis)
+            : try RolloutService.make(config, database: storage.database, registry: registry, logger: logger, shared: shared,
+                                      now: nowMillis)
         if let rollouts {
             monitor?.rolloutEvidence = rollouts.service.evidence
             services.append(.init(service: rollouts.service))

@@ -110,6 +110,7 @@ struct RolloutActionRoutes: RouteGroup {
             let status: HTTPResponse.Status = switch outcome {
             case "changed", "unchanged": .ok
             case "unknown": .notFound
+            case "unavailable": .serviceUnavailable
             default: .conflict
             }
             return RolloutReadRoutes.body(status, body)

@@ -21,6 +21,7 @@ struct Vigil: AsyncParsableCommand {
             SimulateCommand.self,
             RolloutCommand.self,
             RulesCommand.self,
+            DBCommand.self,
             // Subcommands are registered here, one line each.
         ]
     )

@@ -1,4 +1,5 @@
 import VigilCore
+import VigilPostgres
 import VigilElasticsearch
 import VigilServer
 
@@ -90,6 +91,9 @@ public struct StorageSettings: Sendable, Equatable {
     public var spoolWhenFull: SpoolWhenFull = .block
     public var synchronous: SynchronousLevel = .normal
     public var deadLetterMaxBytes: Int64 = 64 << 20
+    /// `storage.shared`: rollout state, audit log and pending predictions in PostgreSQL, shared by a fleet;
+    /// `nil` keeps everything in the agent's own SQLite (the default).
+    public var shared: SharedStateConfiguration?
     public init() {}
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilPostgres
 import VigilServer
 import Yams
 
@@ -22,6 +23,9 @@ public enum ConfigurationLoader {
         }
         var config = try parse(yaml: text, file: path)
         config.baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if let ca = config.storage.shared?.caFile, !ca.hasPrefix("/"), let base = config.baseDirectory {
+            config.storage.shared?.caFile = base + "/" + ca
+        }
         if let tls = config.server.tls {
             config.server.tls = resolveTLSFiles(tls, relativeTo: config.baseDirectory)
             try checkTLSFiles(config.server.tls!, file: path)
@@ -136,7 +140,7 @@ public enum ConfigurationLoader {
     }
 
     static func readStorage(_ top: ObjectReader, into storage: inout StorageSettings) {
-        top.object("storage", keys: ["data_dir", "spool", "dead_letters"]) { s in
+        top.object("storage", keys: ["data_dir", "spool", "dead_letters", "shared"]) { s in
             if let v = s.string("data_dir") { storage.dataDir = v }
             s.object("spool", keys: ["max_bytes", "when_full", "synchronous"]) { spool in
                 if let v = spool.bytes("max_bytes", range: (1 << 20)...(1 << 50)) { storage.spoolMaxBytes = v }
@@ -146,7 +150,35 @@ public enum ConfigurationLoader {
             s.object("dead_letters", keys: ["max_bytes"]) { dl in
                 if let v = dl.bytes("max_bytes", range: (1 << 16)...(1 << 40)) { storage.deadLetterMaxBytes = v }
             }
+            if s.child("shared") != nil { storage.shared = readShared(s) }
         }
+    }
+
+    /// `storage.shared`: the URL is required; its password, if written inline, never appears in a message.
+    static func readShared(_ storage: ObjectReader) -> SharedStateConfiguration? {
+        var result: SharedStateConfiguration?
+        storage.object("shared", keys: ["url", "password_file", "tls", "timeout"]) { s in
+            guard let url = s.string("url") else {
+                if s.child("url") == nil { s.reader.report(storage.child("shared"), s.path("url"), "is required: postgres://USER@HOST:PORT/DATABASE") }
+                return
+            }
+            var c: SharedStateConfiguration
+            do { c = try SharedStateConfiguration(url: url) } catch {
+                s.report("url", "\(error)"); return
+            }
+            if let v = s.string("password_file") { c.passwordFile = v }
+            s.object("tls", keys: ["mode", "ca_file"]) { t in
+                if let v = t.oneOf("mode", SharedStateConfiguration.TLSMode.allCases.map(\.rawValue)) { c.tls = .init(rawValue: v)! }
+                if let v = t.string("ca_file") {
+                    c.caFile = v
+                    if c.tls != .verifyFull, t.child("mode") != nil { t.report("ca_file", "is read only with mode: verify_full") }
+                    if t.child("mode") == nil { c.tls = .verifyFull }
+                }
+            }
+            if let v = s.duration("timeout", range: 0.1...300) { c.timeoutMillis = Int64(v * 1000) }
+            result = c
+        }
+        return result
     }
 
     static func readLog(_ top: ObjectReader, into log: inout LogSettings) {

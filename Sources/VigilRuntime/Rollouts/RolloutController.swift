@@ -45,7 +45,8 @@ public actor RolloutController {
     /// What a command did.
     public struct CommandResult: Sendable, Codable, Hashable {
         /// `changed`, `unchanged` (it already held: harmless), `refused`, `conflict` (another writer changed the
-        /// state first; retry), `unknown` (no such rollout).
+        /// state first; retry), `unavailable` (the state store could not be written: nothing changed; retry),
+        /// `unknown` (no such rollout).
         public var outcome: String
         public var message: String
         public var status: Status?
@@ -93,6 +94,26 @@ public actor RolloutController {
         }
     }
 
+    /// Takes up changes that other writers (agents or controllers sharing the store) committed: a stored version
+    /// newer than the one in memory replaces it. On a store error the state in memory stays (fail static).
+    @discardableResult
+    public func refresh() async -> Bool {
+        for model in order {
+            guard let current = machines[model] else { continue }
+            do {
+                guard let saved = try await store.load(model: model), saved.version > current.version else { continue }
+                // Re-read: an evaluation or a command may have committed while the store was read.
+                guard let latest = machines[model], saved.version > latest.version else { continue }
+                install(RolloutStateMachine(definition: latest.definition, restoring: saved))
+            } catch {
+                logger.warning("rollout state refresh failed: keeping the last known state", metadata: [
+                    "rollout.model": "\(model)", "error": "\(error)"])
+                return false
+            }
+        }
+        return true
+    }
+
     public func list() -> [Status] { order.compactMap { machines[$0].map(Self.status) } }
 
     public func status(model: String) -> Status? { machines[model].map(Self.status) }
@@ -117,6 +138,7 @@ public actor RolloutController {
             actions.append(action)
             switch action {
             case .transition(let t):
+                // Not committed (lost a race, or the store is down): nothing changed; the next round re-evaluates.
                 _ = await commit(machine, t)
             case .observe(let e), .recommend(let e):
                 metrics.count(decision: e.decision.rawValue, model: model)
@@ -148,12 +170,18 @@ public actor RolloutController {
         }
         switch machine.apply(command, by: actor, reason: reason, now: now(), evidence: current) {
         case .transition(let t):
-            if await commit(machine, t) {
+            switch await commit(machine, t) {
+            case .committed:
                 return CommandResult(outcome: "changed", message: "\(model): \(t.from.rawValue) → \(t.to.rawValue)",
                                      status: Self.status(machine), transition: t)
+            case .lostRace:
+                return CommandResult(outcome: "conflict", message: "\(model) was changed by another writer; try again",
+                                     status: machines[model].map(Self.status))
+            case .failed(let error):
+                return CommandResult(outcome: "unavailable",
+                                     message: "\(model): the rollout state store could not be written, nothing changed; try again (\(error))",
+                                     status: machines[model].map(Self.status))
             }
-            return CommandResult(outcome: "conflict", message: "\(model) was changed by another writer; try again",
-                                 status: machines[model].map(Self.status))
         case .unchanged(let message):
             return CommandResult(outcome: "unchanged", message: message, status: Self.status(machine))
         case .refused(let message):
@@ -177,8 +205,10 @@ public actor RolloutController {
 
     // MARK: Private
 
+    enum CommitOutcome { case committed, lostRace, failed(String) }
+
     /// Persists first; only a committed change becomes visible (assignment, metrics, notifications).
-    private func commit(_ machine: RolloutStateMachine, _ t: RolloutTransition) async -> Bool {
+    private func commit(_ machine: RolloutStateMachine, _ t: RolloutTransition) async -> CommitOutcome {
         let model = machine.definition.model
         do {
             guard try await store.commit(machine.snapshot, transition: t) else {
@@ -187,12 +217,12 @@ public actor RolloutController {
                 if let saved = try await store.load(model: model) {
                     install(RolloutStateMachine(definition: machine.definition, restoring: saved))
                 }
-                return false
+                return .lostRace
             }
         } catch {
             logger.error("rollout change not persisted: not applied", metadata: [
                 "rollout.model": "\(model)", "rollout.change": "\(t.change.rawValue)", "error": "\(error)"])
-            return false
+            return .failed("\(error)")
         }
         install(machine)
         metrics.count(decision: t.automatic ? (t.evaluation?.decision.rawValue ?? t.change.rawValue) : t.change.rawValue, model: model)
@@ -202,7 +232,7 @@ public actor RolloutController {
             "rollout.to": "\(t.to.rawValue)", "rollout.weight": "\(t.toWeight)", "rollout.actor": "\(t.actor)",
             "rollout.reason": "\(t.reason)", "rollout.version": "\(t.version)"])
         for n in notifiers { await n.notify(t, definition: machine.definition) }
-        return true
+        return .committed
     }
 
     private func install(_ machine: RolloutStateMachine) {

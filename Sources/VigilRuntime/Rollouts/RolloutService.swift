@@ -4,6 +4,7 @@ import ServiceLifecycle
 import VigilCore
 import VigilStorage
 import VigilHTTPClient
+import VigilPostgres
 
 /// Runs the agent's rollouts: restores their state, evaluates them every `interval`, pushes due alerts, and
 /// saves the local evidence counters so a restart continues them.
@@ -15,11 +16,13 @@ public final class RolloutService: Service, Sendable {
     private let io: BlockingPool
     private let interval: Duration
     private let logger: Logger
+    /// With a shared store: take up other writers' decisions every round.
+    private let refreshes: Bool
 
     static let evidenceKey = "rollout-evidence"
 
     init(controller: RolloutController, evidence: LocalRolloutEvidence, alertmanager: AlertmanagerNotifier?,
-         snapshots: StateSnapshotStore, io: BlockingPool, interval: Duration, logger: Logger) {
+         snapshots: StateSnapshotStore, io: BlockingPool, interval: Duration, logger: Logger, refreshes: Bool = false) {
         self.controller = controller
         self.evidence = evidence
         self.alertmanager = alertmanager
@@ -27,10 +30,13 @@ public final class RolloutService: Service, Sendable {
         self.io = io
         self.interval = interval
         self.logger = logger
+        self.refreshes = refreshes
     }
 
-    /// Builds the rollout runtime of an agent: SQLite store, local evidence (restored), notifiers.
+    /// Builds the rollout runtime of an agent: SQLite store (or, with `shared`, the fleet's PostgreSQL store with
+    /// the last known state cached in SQLite), local evidence (restored), notifiers.
     static func make(_ config: AgentConfiguration, database: VigilDatabase, registry: MetricRegistry, logger: Logger,
+                     shared: SharedDatabase? = nil,
                      now: @escaping @Sendable () -> Int64) throws -> (service: RolloutService, webhooks: WebhookNotifier?) {
         let io = BlockingPool(label: "vigil.rollouts")
         let snapshots = StateSnapshotStore(database: database)
@@ -69,16 +75,38 @@ public final class RolloutService: Service, Sendable {
             AlertmanagerNotifier(settings: $0, registry: registry, logger: logger, now: now)
         }
         if let alertmanager { notifiers.append(alertmanager) }
+        let store: any RolloutStore
+        if let shared {
+            let errors = registry.counter("vigil_shared_state_errors_total",
+                                          help: "Operations on the shared PostgreSQL state that failed (the agent kept its last known state).",
+                                          labelNames: ["operation"])
+            store = FailStaticRolloutStore(shared: PostgresRolloutStore(database: shared), cache: snapshots, io: io,
+                                           errors: errors, logger: logger)
+        } else {
+            store = BlockingRolloutStore(SQLiteRolloutStore(database: database), io: io)
+        }
         let controller = RolloutController(definitions: config.rollouts,
-                                           store: BlockingRolloutStore(SQLiteRolloutStore(database: database), io: io),
+                                           store: store,
                                            evidence: evidence, notifiers: notifiers, registry: registry, logger: logger, now: now)
         let service = RolloutService(controller: controller, evidence: evidence, alertmanager: alertmanager,
-                                     snapshots: snapshots, io: io, interval: .seconds(5), logger: logger)
+                                     snapshots: snapshots, io: io, interval: .seconds(5), logger: logger,
+                                     refreshes: shared != nil)
         return (service, webhooks)
     }
 
     public func run() async throws {
-        try await controller.restore()
+        // A shared store that is down at start (and no state cached yet) is retried; until then the rollouts
+        // keep their definitions' initial state and are not evaluated.
+        while true {
+            do {
+                try await controller.restore()
+                break
+            } catch {
+                logger.error("rollout state restore failed: retrying", metadata: ["error": "\(error)"])
+                do { try await Task.sleep(for: interval) } catch { return }
+                if Task.isShuttingDownGracefully { return }
+            }
+        }
         while !Task.isShuttingDownGracefully {
             await tick()
             do { try await Task.sleep(for: interval) } catch { break }
@@ -88,6 +116,7 @@ public final class RolloutService: Service, Sendable {
 
     /// One round: evaluate, push alerts, save the evidence counters.
     public func tick() async {
+        if refreshes { await controller.refresh() }
         await controller.evaluateAll()
         await alertmanager?.flush()
         await saveEvidence()
