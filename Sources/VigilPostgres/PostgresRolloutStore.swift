@@ -80,7 +80,7 @@ public final class PostgresRolloutStore: RolloutStore {
         }
     }
 
-    public func audit(model: String?, limit: Int) async throws -> [RolloutAuditRecord] {
+    public func audit(model: String?, limit: Int) async throws -> [AuditEntry] {
         let limit = max(0, limit)
         return try await db.connection("read the audit log") { conn in
             let rows: PostgresRowSequence
@@ -95,9 +95,9 @@ public final class PostgresRolloutStore: RolloutStore {
                     WHERE subject LIKE 'rollout/%' ORDER BY id DESC LIMIT \(limit)
                     """, logger: Self.logger)
             }
-            var out: [RolloutAuditRecord] = []
+            var out: [AuditEntry] = []
             for try await (id, time, actor, action, subject, reason, evidence) in rows.decode((Int64, Int64, String, String, String, String, String).self) {
-                out.append(RolloutAuditRecord(id: id, timeMillis: time, actor: actor, action: action, subject: subject,
+                out.append(AuditEntry(id: id, timeMillis: time, actor: actor, action: action, subject: subject,
                                               reason: reason, evidenceJSON: evidence))
             }
             return out

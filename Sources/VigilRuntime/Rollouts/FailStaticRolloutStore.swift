@@ -58,7 +58,7 @@ struct FailStaticRolloutStore: RolloutStore {
         }
     }
 
-    func audit(model: String?, limit: Int) async throws -> [RolloutAuditRecord] {
+    func audit(model: String?, limit: Int) async throws -> [AuditEntry] {
         do { return try await shared.audit(model: model, limit: limit) } catch {
             errors.labels("audit").increment()
             throw error
