@@ -30,6 +30,7 @@ BENCHMARKS=(
   "monitor|Benchmarks/monitor/run.sh 20000 2|model monitor input parsing, core scanner vs JSONSerialization|"
   "drift|OUT=$OUT/drift Benchmarks/drift/bench.sh|drift detectors and KS vs River and SciPy|${VENV:-$ROOT/.venv-drift}/bin/python"
   "evaluate|RUNS=1 ROWS=10000 Benchmarks/evaluate/run.sh|vigil evaluate vs Evidently|${EVIDENTLY_PYTHON:-$ROOT/.venv-evidently/bin/python}"
+  "postgres|Benchmarks/postgres/run.sh 10 100 4|the shared label join through PostgreSQL vs pgbench running the same statements|pgbench runuser"
   "rollouts|Benchmarks/rollouts/run.sh|vigil simulate vs a fixed-threshold policy (rewrites Benchmarks/rollouts/results)|"
 )
 
