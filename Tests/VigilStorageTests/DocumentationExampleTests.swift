@@ -154,7 +154,7 @@ import VigilCore
     @Test func logQuery() throws {
         let temp = TempDirectory(); defer { temp.remove() }
         let store = try LogStore(dataDirectory: temp.path)
-        let now: Int64 = 1_700_000_000_000 + 1_000_000
+        let now: Int64 = 1_700_000_000_000 + 600_000   // the records are at 1_700_000_000_000 + n
         _ = try store.insert([record(1, body: #"{"service":"checkout","message":"payment timeout"}"#),
                               record(2, body: #"{"service":"search","message":"query timeout"}"#)])
         let hits = try store.search(LogQuery(text: "timeout", service: "checkout", sinceMillis: now - 900_000))
