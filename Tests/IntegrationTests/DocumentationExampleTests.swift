@@ -11,6 +11,9 @@ import VigilCore
 import VigilHTTPClient
 import VigilInternalEvents
 @testable import VigilRuntime
+#if canImport(VigilPostgres)
+import VigilPostgres
+#endif
 
 @Suite struct RuntimeDocumentationExampleTests {
     /// VigilRuntime/ProcessMetrics.swift
@@ -66,4 +69,13 @@ import VigilInternalEvents
         client.shutdown()
         #expect(response.status == 200)
     }
+
+    #if canImport(VigilPostgres)
+    /// VigilPostgres/SharedStateConfiguration.swift (the target exists on branches that have the fleet's shared state)
+    @Test func sharedStateConfiguration() throws {
+        let c = try SharedStateConfiguration(url: "postgres://vigil:secret@db:5432/vigil")
+        c.redactedURL   // "postgres://vigil:***@db:5432/vigil"
+        #expect(c.redactedURL == "postgres://vigil:***@db:5432/vigil")
+    }
+    #endif
 }

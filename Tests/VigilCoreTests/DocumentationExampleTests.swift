@@ -9,23 +9,6 @@ import Testing
 @testable import VigilCore
 
 @Suite struct DocumentationExampleTests {
-    /// Alerting/ServiceLevelObjective.swift
-    @Test func serviceLevelObjective() throws {
-        let slo = ServiceLevelObjective(name: "checkout-availability", service: "checkout",
-                                        kind: .availability, objectivePercent: 99.9)
-        print(slo.objectiveRatio, slo.errorBudgetRatio)   // 0.999 0.001
-        #expect("\(slo.objectiveRatio) \(slo.errorBudgetRatio)" == "0.999 0.001")
-    }
-
-    /// Alerting/SLORuleGenerator.swift
-    @Test func sloRuleGenerator() throws {
-        let slo = ServiceLevelObjective(name: "api-availability", service: "api", kind: .availability, objectivePercent: 99.9)
-        let yaml = SLORuleGenerator.render([slo], header: "# generated")
-        // yaml contains "- record: vigil_slo:error_ratio:rate5m" and "- alert: VigilSLOErrorBudgetBurn"
-        #expect(yaml.contains("- record: vigil_slo:error_ratio:rate5m"))
-        #expect(yaml.contains("- alert: VigilSLOErrorBudgetBurn"))
-    }
-
     /// Drift/ADWIN.swift
     @Test func adwin() throws {
         let stream: [Double] = Array(repeating: 0, count: 1_000) + Array(repeating: 1, count: 1_000)
@@ -595,6 +578,23 @@ import Testing
             }
         }
         return found
+    }
+
+    /// Alerting/SLORuleGenerator.swift
+    @Test func sloRuleGenerator() throws {
+        let slo = ServiceLevelObjective(name: "api-availability", service: "api", kind: .availability, objectivePercent: 99.9)
+        let yaml = SLORuleGenerator.render([slo], header: "# generated")
+        // yaml contains "- record: vigil_slo:error_ratio:rate5m" and "- alert: VigilSLOErrorBudgetBurn"
+        #expect(yaml.contains("- record: vigil_slo:error_ratio:rate5m"))
+        #expect(yaml.contains("- alert: VigilSLOErrorBudgetBurn"))
+    }
+
+    /// Alerting/ServiceLevelObjective.swift
+    @Test func serviceLevelObjective() throws {
+        let slo = ServiceLevelObjective(name: "checkout-availability", service: "checkout",
+                                        kind: .availability, objectivePercent: 99.9)
+        print(slo.objectiveRatio, slo.errorBudgetRatio)   // 0.999 0.001
+        #expect(abs(slo.objectiveRatio - 0.999) < 1e-12 && abs(slo.errorBudgetRatio - 0.001) < 1e-12)
     }
 
     /// Whether `example` occurs line for line (each line trimmed) in `lines`.
