@@ -96,7 +96,7 @@ public struct CurlClientConfiguration: Sendable {
 ///
 /// ```swift
 /// let client = CurlClient(configuration: .init(), connections: 2)
-/// let response = try await client.send(CurlRequest(method: "GET", url: "http://127.0.0.1:9200/"))
+/// let response = try await client.send(CurlRequest(method: "GET", url: elasticsearch + "/"))   // e.g. "http://127.0.0.1:9200"
 /// client.shutdown()
 /// ```
 public final class CurlClient: Sendable {

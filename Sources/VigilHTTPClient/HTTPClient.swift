@@ -36,7 +36,7 @@ public struct HTTPClientConfiguration: Sendable {
 ///
 /// ```swift
 /// let client = try HTTPClient(configuration: HTTPClientConfiguration(requestTimeout: .seconds(5)), logger: Logger(label: "http"))
-/// let response = try await client.request(method: "POST", url: "http://127.0.0.1:9093/api/v2/alerts",
+/// let response = try await client.request(method: "POST", url: alertmanager + "/api/v2/alerts",   // e.g. "http://127.0.0.1:9093"
 ///                                         headers: ["Content-Type": "application/json"], body: Array("[]".utf8))
 /// print(response.status)   // 200
 /// client.shutdown()

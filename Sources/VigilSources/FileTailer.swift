@@ -21,9 +21,11 @@ import VigilStorage
 ///   ``FileTailStateMachine``; this type only performs I/O.
 ///
 /// ```swift
+/// let writer = SpoolWriter(spool: spool, registry: registry)   // the runtime runs its appends on a BlockingPool
 /// let tailer = FileTailer(configuration: .init(paths: ["/var/log/app/*.log"]), pipeline: pipeline,
 ///                         registry: registry, checkpoints: try spool.loadCheckpoints(), sink: { events, rejects, checkpoint in
-///     try spool.append(events.map(SpoolRecord.init), checkpoint: checkpoint) == .committed
+///     let letters = rejects.map { DeadLetterInput(source: $0.source, position: $0.position, reason: $0.reason.rawValue, detail: $0.message, raw: $0.raw) }
+///     return try writer.append(events, source: "file", checkpoint: checkpoint, deadLetters: letters) == .committed
 /// })
 /// ```
 public struct FileTailer: Service {

@@ -6,7 +6,7 @@
 /// - One connection per process, shared by every store built on it (``Spool``, ``DeadLetterStore``, …).
 ///
 /// ```swift
-/// let db = try VigilDatabase(dataDirectory: "./vigil-data")
+/// let db = try VigilDatabase(dataDirectory: dataDirectory)   // e.g. "/var/lib/vigil"
 /// let spool = try Spool(database: db, configuration: SpoolConfiguration())
 /// ```
 public final class VigilDatabase: Sendable {

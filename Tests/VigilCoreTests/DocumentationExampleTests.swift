@@ -1,7 +1,9 @@
 // Every ```swift example of a doc comment under Sources/VigilCore, verbatim, in a test that compiles and runs it
-// (with the values its comments state checked after it). `DocumentationExamplesAreCompiled` fails when an
-// example in the sources is not found here line for line, so the documentation and this file cannot drift:
-// change an example in both places.
+// (with the values its comments state checked after it). The other targets' examples are in the
+// DocumentationExampleTests.swift of a test target that can import them (Tests/*/DocumentationExampleTests.swift).
+// `documentationExamplesAreCompiled`, below, scans every doc comment under Sources/ and fails when an example is
+// not found line for line in one of those files, so the documentation and the tests cannot drift: change an
+// example in both places.
 import Foundation
 import Testing
 @testable import VigilCore
@@ -550,12 +552,16 @@ import Testing
         #expect(millis == 1_795_949_850_123)
     }
 
-    /// The ```swift blocks of the doc comments in `directory`, each as its lines without the `///` and trimmed.
+    /// The ```swift blocks of the doc comments in `directory` (recursively), each as its path below `directory`
+    /// and its lines without the `///` and trimmed.
     static func examples(under directory: URL) throws -> [(file: String, lines: [String])] {
         var found: [(file: String, lines: [String])] = []
+        let root = directory.standardizedFileURL.path + "/"
         let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }.sorted { $0.path < $1.path } ?? []
         for file in files {
+            let path = file.standardizedFileURL.path
+            let name = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : file.lastPathComponent
             var current: [String]?
             for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -564,7 +570,7 @@ import Testing
                 if current == nil {
                     if text == "```swift" { current = [] }
                 } else if text == "```" {
-                    found.append((file.lastPathComponent, current!))
+                    found.append((name, current!))
                     current = nil
                 } else {
                     current!.append(text)
@@ -591,19 +597,37 @@ import Testing
         #expect(abs(slo.objectiveRatio - 0.999) < 1e-12 && abs(slo.errorBudgetRatio - 0.001) < 1e-12)
     }
 
+    /// Whether `example` occurs line for line (each line trimmed) in `lines`.
+    static func contains(_ lines: [String], _ example: [String]) -> Bool {
+        guard lines.count >= example.count else { return false }
+        return (0...(lines.count - example.count)).contains { start in
+            lines[start..<(start + example.count)].elementsEqual(example)
+        }
+    }
+
+    /// Every ```swift example of a doc comment anywhere under Sources/ is, line for line, in the
+    /// DocumentationExampleTests.swift of some test target, where it is compiled and run.
     @Test func documentationExamplesAreCompiled() throws {
-        let here = URL(fileURLWithPath: #filePath)
-        let sources = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/VigilCore")
-        let test = try String(contentsOf: here, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let tests = root.appendingPathComponent("Tests")
+        let testFiles = try FileManager.default.contentsOfDirectory(at: tests, includingPropertiesForKeys: nil)
+            .map { $0.appendingPathComponent("DocumentationExampleTests.swift") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+            .sorted { $0.path < $1.path }
+        #expect(testFiles.count >= 7, "found only \(testFiles.map(\.path))")
+        let texts = try testFiles.map { file in
+            try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let sources = root.appendingPathComponent("Sources")
         let examples = try Self.examples(under: sources)
-        #expect(examples.count >= 50, "found only \(examples.count) examples under \(sources.path)")
-        for example in examples where !example.lines.isEmpty {
-            let found = (0...(test.count - example.lines.count)).contains { start in
-                test[start..<(start + example.lines.count)].elementsEqual(example.lines)
-            }
-            #expect(found, "the example in \(example.file) starting \"\(example.lines[0])\" is not in DocumentationExampleTests.swift")
+        #expect(examples.count >= 80, "found only \(examples.count) examples under \(sources.path)")
+        #expect(examples.filter { $0.file.hasPrefix("VigilCore/") }.count >= 50)
+        for example in examples {
+            #expect(!example.lines.isEmpty, "the example in Sources/\(example.file) is empty")
+            guard !example.lines.isEmpty else { continue }
+            #expect(texts.contains { Self.contains($0, example.lines) },
+                    "the example in Sources/\(example.file) starting \"\(example.lines[0])\" is not in any Tests/*/DocumentationExampleTests.swift")
         }
     }
 }

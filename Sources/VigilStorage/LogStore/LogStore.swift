@@ -74,7 +74,7 @@ public struct LogStoreFlush: Sendable, Equatable {
 ///   the bytes are under `maxBytes`.
 ///
 /// ```swift
-/// let store = try LogStore(dataDirectory: "./vigil-data")
+/// let store = try LogStore(dataDirectory: dataDirectory)   // e.g. "/var/lib/vigil"
 /// for view in try consumer.read(after: nil, limit: 8, maxBytes: 8 << 20).views { try store.append(view, nowMillis: now) }
 /// let done = try store.flush()
 /// try consumer.complete(done.spoolBlockIDs)   // a SpoolConsumer: the one way out of the spool

@@ -85,7 +85,8 @@ public struct SQLiteOptions: Sendable {
 /// should run them off the cooperative thread pool (a dedicated thread or a blocking-I/O pool).
 ///
 /// ```swift
-/// let db = try SQLiteDatabase(path: "/tmp/x.db")
+/// let db = try SQLiteDatabase(path: directory + "/x.db")
+/// try db.execute("CREATE TABLE IF NOT EXISTS t(a INTEGER)")
 /// try db.transaction { conn in try conn.run("INSERT INTO t(a) VALUES (?)", [.integer(1)]) }
 /// ```
 public final class SQLiteDatabase: Sendable {

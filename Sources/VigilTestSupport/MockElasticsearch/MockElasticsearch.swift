@@ -20,7 +20,7 @@ import VigilCore
 /// let es = MockElasticsearch()
 /// let port = try await es.start()            // 127.0.0.1, a free port
 /// try await es.setFaults(MockFaults(itemStatus: 429, itemFraction: 0.05))
-/// ...
+/// // … send bulk requests to es.url (http://127.0.0.1:<port>) …
 /// es.documentCount                           // exact
 /// try await es.stop()
 /// ```
