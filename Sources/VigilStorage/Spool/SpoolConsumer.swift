@@ -57,11 +57,14 @@ public final class SpoolConsumer: Sendable {
         let oldestAge: Gauge
         let dropped: Counter
 
-        init(_ registry: MetricRegistry) {
+        init(_ registry: MetricRegistry, capacityBytes: Int64) {
             bytes = registry.gauge("vigil_spool_bytes", help: "Bytes of undelivered blocks in the spool.").labels()
             events = registry.gauge("vigil_spool_events", help: "Undelivered events in the spool.").labels()
             oldestAge = registry.gauge("vigil_spool_oldest_age_seconds", help: "Age of the oldest undelivered block in the spool.").labels()
             dropped = registry.counter("vigil_spool_dropped_total", help: "Events dropped by when_full: drop_oldest.").labels()
+            // The configured limit (storage.spool.max_bytes), so alerts compare the backlog with this agent's own.
+            registry.gauge("vigil_spool_capacity_bytes", help: "The spool's size limit (storage.spool.max_bytes).")
+                .labels().set(Double(capacityBytes))
         }
     }
 
@@ -71,7 +74,7 @@ public final class SpoolConsumer: Sendable {
         self.sink = sink
         corrupt = Emitter(registry: registry, logger: logger)
         self.nowMillis = nowMillis
-        let metrics = Metrics(registry)
+        let metrics = Metrics(registry, capacityBytes: spool.configuration.maxBytes)
         self.metrics = metrics
         registry.addCollector { [spool] in Self.refresh(metrics, spool: spool, nowMillis: nowMillis()) }
     }
