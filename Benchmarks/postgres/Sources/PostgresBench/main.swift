@@ -20,7 +20,7 @@ let store = PostgresLabelJoinStore(database: db)
 
 func cpuSeconds() -> Double {
     var u = rusage()
-    getrusage(RUSAGE_SELF, &u)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
     return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
 
@@ -50,7 +50,9 @@ let joined = try await withThrowingTaskGroup(of: Int.self) { group in
             return total
         }
     }
-    return try await group.reduce(0, +)
+    var sum = 0
+    for try await part in group { sum += part }
+    return sum
 }
 let wall = Date().timeIntervalSince(start), cpu = cpuSeconds() - cpu0
 print(String(format: "vigil: %d labels joined in %.2f s = %.0f joins/s (each with its prediction recorded); CPU %.1f µs per join (%.0f %% of one core); batch %d, %d tasks",
