@@ -94,6 +94,14 @@ public enum Agent {
         services.append(.init(service: sink.service))
         let logSearch = sink.logSearch
 
+        // Fleet mode: rollout state, audit log and the label join in PostgreSQL (storage.shared).
+        let shared = try config.storage.shared.map { c in
+            let db = try SharedStateRuntime.open(c, baseDirectory: config.baseDirectory, logger: logger)
+            logger.info("shared state in postgresql", metadata: ["db.url": "\(c.redactedURL)"])
+            return db
+        }
+        if let shared { try await SharedStateRuntime.checkSchema(shared, logger: logger) }
+
         // Model monitoring: predictions and labels accepted by any source feed the monitor.
         let monitor: ModelMonitorService?
         if config.models.isEmpty {
@@ -101,17 +109,14 @@ public enum Agent {
         } else {
             let profiles = try ModelMonitorService.loadProfiles(config.models, relativeTo: config.baseDirectory)
             let service = ModelMonitorService(models: config.models, profiles: profiles, registry: registry,
-                                              store: PendingPredictionStore(database: storage.database), logger: logger,
+                                              store: PendingPredictionStore(database: storage.database),
+                                              shared: shared.map { .init(store: PostgresLabelJoinStore(database: $0),
+                                                                         outbox: SharedJoinOutbox(database: storage.database)) },
+                                              logger: logger,
                                               fields: config.pipeline.fields)
             try service.restore()
             services.append(.init(service: service))
             monitor = service
-        }
-        // Rollouts: evaluated every few seconds from the monitor's evidence; their state and audit live in vigil.db.
-        let shared = try config.storage.shared.map { c in
-            let db = try SharedStateRuntime.open(c, baseDirectory: config.baseDirectory, logger: logger)
-            logger.info("shared state in postgresql", metadata: ["db.url": "\(c.redactedURL)"])
-            return db
         }
         let rollouts = config.rollouts.isEmpty ? nil
             : try RolloutService.make(config, database: storage.database, registry: registry, logger: logger, shared: shared,
@@ -126,8 +131,7 @@ public enum Agent {
             if let logTap {
                 for event in events where event.kind == .log { event.withBody { _ = logTap.recordRequestLog(UnsafeRawBufferPointer($0)) } }
             }
-            guard let monitor else { return }
-            for event in events where event.kind != .log { monitor.accept(event) }
+            monitor?.accept(events)
         }
 
         let httpEnabled = config.sources.contains { if case .http = $0 { return true } else { return false } }

@@ -43,6 +43,10 @@ public final class ModelMonitorService: Service, Sendable {
         set { evidenceSlot.withLock { $0 = newValue } }
     }
     private let store: PendingPredictionStore?
+    /// Fleet mode (`storage.shared`): predictions wait in the shared store and labels are joined there.
+    private let shared: SharedJoin?
+    /// Outbox rows of events accepted since the last ``commitOutbox()`` (shared mode).
+    private let outboxBuffer = Mutex<[SharedJoinOutbox.Entry]>([])
     private let pendingWrites = Mutex<[LabelJoinStateMachine.StoreAction]>([])
     private let ttlMillis: [String: Int64]
     private let thresholds: [String: Double]
@@ -62,6 +66,36 @@ public final class ModelMonitorService: Service, Sendable {
     private let featureDrift: GaugeFamily
     private let driftDetected: GaugeFamily
 
+    /// Fleet mode's label join: the shared store, the durable outbox in front of it, and how long a label whose
+    /// prediction is not there yet is retried before it counts `unmatched`.
+    public struct SharedJoin: Sendable {
+        public var store: any LabelJoinStore
+        public var outbox: SharedJoinOutbox
+        /// A label may reach one agent before its prediction, flushed by another, reaches the store.
+        public var graceMillis: Int64
+        /// Rows sent to the store per round trip.
+        public var batch: Int
+        /// How often the outbox is drained.
+        public var interval: Duration
+        /// How often expired predictions are swept from the shared store.
+        public var sweepInterval: Duration
+
+        public init(store: any LabelJoinStore, outbox: SharedJoinOutbox, graceMillis: Int64 = 10_000, batch: Int = 2_000,
+                    interval: Duration = .milliseconds(250), sweepInterval: Duration = .seconds(5)) {
+            self.store = store
+            self.outbox = outbox
+            self.graceMillis = graceMillis
+            self.batch = batch
+            self.interval = interval
+            self.sweepInterval = sweepInterval
+        }
+    }
+
+    private let sharedErrors: CounterFamily?
+    private let outboxRows: GaugeFamily?
+    /// Last time a shared-state error was logged at warning level (one a minute; the counter has them all).
+    private let lastSharedWarning = Mutex<Int64>(0)
+
     /// - Parameters:
     ///   - models: one configuration per monitored model.
     ///   - profiles: reference profiles by model name (see ``loadProfiles(_:relativeTo:)``).
@@ -69,14 +103,21 @@ public final class ModelMonitorService: Service, Sendable {
     ///   - now: the wall clock in milliseconds since 1970 (a parameter for tests).
     ///   - fields: the pipeline's field names (`fields.model`, `fields.variant` rename those two).
     public init(models: [ModelConfiguration], profiles: [String: ReferenceProfile] = [:], registry: MetricRegistry,
-                store: PendingPredictionStore? = nil, logger: Logger = Logger(label: "vigil.monitor"),
+                store: PendingPredictionStore? = nil, shared: SharedJoin? = nil, logger: Logger = Logger(label: "vigil.monitor"),
                 fields: PipelineConfiguration.Fields = .init(),
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
         parser = Mutex(MonitorEventParser(modelField: fields.model, variantField: fields.variant))
         monitor = Mutex(ModelMonitor(models: models, profiles: profiles, detectorFactory: { name in
             try? DriftDetectorFactory.make(name)
-        }))
+        }, joinMode: shared == nil ? .local : .shared))
         self.store = store
+        self.shared = shared
+        sharedErrors = shared == nil ? nil : registry.counter("vigil_shared_state_errors_total",
+            help: "Operations on the shared PostgreSQL state that failed (the agent kept its last known state).",
+            labelNames: ["operation"])
+        outboxRows = shared == nil ? nil : registry.gauge("vigil_shared_join_outbox_rows",
+            help: "Predictions and labels accepted but not yet taken by the shared label join (storage.shared).",
+            labelNames: ["kind"])
         self.logger = logger
         self.now = now
         ttlMillis = Dictionary(models.map { ($0.name, max($0.labelTTLSeconds, 1) * 1000) }, uniquingKeysWith: { a, _ in a })
@@ -134,6 +175,13 @@ public final class ModelMonitorService: Service, Sendable {
 
     /// Reloads pending predictions from the store (call once before events flow).
     public func restore() throws {
+        if let shared {
+            // Nothing waits here in fleet mode: the outbox is read where it is by the drain.
+            let counts = try shared.outbox.counts()
+            logger.info("shared label join outbox", metadata: ["monitor.outbox.predictions": "\(counts[.prediction] ?? 0)",
+                                                               "monitor.outbox.labels": "\(counts[.label] ?? 0)"])
+            return
+        }
         guard let store else { return }
         let rows = try store.database.sqlite.withConnection { conn in
             try conn.query("SELECT payload FROM pending_predictions WHERE joined = 0 AND payload IS NOT NULL") { $0.blob(0) }
@@ -157,6 +205,30 @@ public final class ModelMonitorService: Service, Sendable {
         }
     }
 
+    /// Accepts a batch of pipeline events; in fleet mode their outbox rows are written in one transaction before
+    /// this returns (so what a source acknowledged is not lost if the agent is killed).
+    public func accept(_ events: [Event]) {
+        for event in events where event.kind != .log { accept(event) }
+        commitOutbox()
+    }
+
+    /// Writes the outbox rows buffered by accepted events (fleet mode; a no-op otherwise). A full outbox refuses
+    /// the batch: counted in `vigil_model_events_ignored_total{reason="shared_outbox_full"}` and logged.
+    public func commitOutbox() {
+        guard let shared else { return }
+        let entries = outboxBuffer.withLock { buffer in
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return buffer
+        }
+        guard !entries.isEmpty else { return }
+        do {
+            try shared.outbox.append(entries)
+        } catch {
+            ignored.labels("shared_outbox_full").increment(by: Double(entries.count))
+            logger.error("shared label join outbox refused events", metadata: ["error": "\(error)", "monitor.events": "\(entries.count)"])
+        }
+    }
+
     /// Accepts one prediction event (a JSON object, DESIGN.md "Events").
     public func acceptPrediction(body: [UInt8], timestampMillis: Int64, nowMillis: Int64? = nil) {
         body.withUnsafeBytes { acceptPrediction($0, timestampMillis: timestampMillis, nowMillis: nowMillis) }
@@ -170,7 +242,16 @@ public final class ModelMonitorService: Service, Sendable {
     func acceptPrediction(_ bytes: UnsafeRawBufferPointer, timestampMillis: Int64, nowMillis: Int64?) {
         switch parser.withLock({ $0.parsePrediction(bytes, timestampMillis: timestampMillis) }) {
         case .success(let event):
-            let update = monitor.withLock { $0.observe(prediction: event, now: nowMillis ?? now()) }
+            var update = monitor.withLock { $0.observe(prediction: event, now: nowMillis ?? now()) }
+            if shared != nil {
+                let encoder = JSONEncoder()
+                let rows = update.storeActions.compactMap { action -> SharedJoinOutbox.Entry? in
+                    guard case .persist(let p) = action, let payload = try? encoder.encode(p) else { return nil }
+                    return SharedJoinOutbox.Entry(kind: .prediction, payload: [UInt8](payload), queuedAtMillis: p.receivedAtMillis)
+                }
+                update.storeActions = []
+                if !rows.isEmpty { outboxBuffer.withLock { $0 += rows } }
+            }
             apply(update)
             if update.ignoredReason == nil, let evidence = rolloutEvidence {
                 evidence.record(event, threshold: thresholds[event.model] ?? 0.5)
@@ -183,6 +264,18 @@ public final class ModelMonitorService: Service, Sendable {
     func acceptLabel(_ bytes: UnsafeRawBufferPointer, timestampMillis: Int64, nowMillis: Int64?) {
         switch parser.withLock({ $0.parseLabel(bytes, timestampMillis: timestampMillis) }) {
         case .success(let event):
+            if shared != nil {
+                // Known models only: a label for an unknown model is ignored at once, as in local mode.
+                guard monitor.withLock({ $0.configuration(of: event.model) }) != nil else {
+                    apply(monitor.withLock { $0.observe(label: event, sharedOutcome: .unmatched, now: nowMillis ?? now()) })
+                    return
+                }
+                if let payload = try? JSONEncoder().encode(event) {
+                    let entry = SharedJoinOutbox.Entry(kind: .label, payload: [UInt8](payload), queuedAtMillis: nowMillis ?? now())
+                    outboxBuffer.withLock { $0.append(entry) }
+                }
+                return
+            }
             let update = monitor.withLock { $0.observe(label: event, now: nowMillis ?? now()) }
             apply(update)
         case .failure(let rejection):
@@ -246,11 +339,135 @@ public final class ModelMonitorService: Service, Sendable {
     /// Call ``restore()`` before events flow (the agent does, before it starts its services).
     /// Ends on graceful shutdown or cancellation after a last flush of pending-prediction writes.
     public func run() async throws {
+        if let shared {
+            try await runShared(shared)
+            return
+        }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) } } catch { break }
             tick()
         }
         flush()
+    }
+
+    // MARK: - Fleet mode: the shared label join
+
+    /// Drains the outbox every `interval` and sweeps expired predictions every `sweepInterval`; a last drain on
+    /// shutdown.
+    private func runShared(_ shared: SharedJoin) async throws {
+        var lastSweep = ContinuousClock.now
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: shared.interval) } } catch { break }
+            let t = now()
+            apply(monitor.withLock { $0.tick(now: t) })
+            pendingWrites.withLock { $0.removeAll() }
+            while await drainShared(nowMillis: t) {}
+            if ContinuousClock.now - lastSweep >= shared.sweepInterval {
+                lastSweep = ContinuousClock.now
+                await sweepShared(nowMillis: t)
+            }
+        }
+        _ = await drainShared(nowMillis: now())
+    }
+
+    /// One round trip's worth of the outbox: records its predictions in the shared store, then joins its labels
+    /// there and counts and scores what comes back. Rows leave the outbox only once the store has them; a store
+    /// error leaves them for the next round. A label the store does not know yet is retried (backing off) until
+    /// it is `graceMillis` old, then counted `unmatched`. Returns whether a full batch was taken (more may wait).
+    @discardableResult
+    public func drainShared(nowMillis t: Int64) async -> Bool {
+        guard let shared else { return false }
+        let rows: [SharedJoinOutbox.Row]
+        do { rows = try shared.outbox.next(limit: shared.batch, nowMillis: t) } catch {
+            sharedFailure("outbox", error)
+            return false
+        }
+        guard !rows.isEmpty else { return false }
+        let decoder = JSONDecoder()
+        var done: [Int64] = []
+        var entries: [PendingPredictionEntry] = []
+        var labels: [(row: SharedJoinOutbox.Row, event: LabelEvent)] = []
+        for row in rows {
+            switch row.entry.kind {
+            case .prediction:
+                if let p = try? decoder.decode(PendingPrediction.self, from: Data(row.entry.payload)) {
+                    entries.append(PendingPredictionEntry(p, expiresAtMillis: p.receivedAtMillis + (ttlMillis[p.model] ?? LabelJoinStateMachine.defaultTTLMillis)))
+                }
+                done.append(row.id)
+            case .label:
+                if let l = try? decoder.decode(LabelEvent.self, from: Data(row.entry.payload)) {
+                    labels.append((row, l))
+                } else {
+                    done.append(row.id)
+                }
+            }
+        }
+        // Predictions first, so that a label in the same batch finds its prediction.
+        if !entries.isEmpty {
+            do { try await shared.store.record(entries) } catch {
+                sharedFailure("record", error)
+                return false
+            }
+        }
+        var retry: [Int64: Int64] = [:]
+        if !labels.isEmpty {
+            let outcomes: [LabelJoinOutcome]
+            do {
+                outcomes = try await shared.store.join(labels.map { LabelJoinKey(model: $0.event.model, requestID: $0.event.requestID) },
+                                                       nowMillis: t)
+            } catch {
+                sharedFailure("join", error)
+                try? shared.outbox.remove(done)   // the predictions are recorded
+                return false
+            }
+            for (item, outcome) in zip(labels, outcomes) {
+                let age = t - item.row.entry.queuedAtMillis
+                if case .unmatched = outcome, age < shared.graceMillis {
+                    // 250 ms, 500 ms, 1 s, 2 s, … until the grace period ends.
+                    let backoff = Int64(250) << min(item.row.attempts, 6)
+                    retry[item.row.id] = min(t + backoff, item.row.entry.queuedAtMillis + shared.graceMillis)
+                    continue
+                }
+                apply(monitor.withLock { $0.observe(label: item.event, sharedOutcome: outcome, now: t) })
+                done.append(item.row.id)
+            }
+        }
+        do {
+            try shared.outbox.remove(done)
+            for (id, at) in retry { try shared.outbox.defer([id], until: at) }
+        } catch {
+            sharedFailure("outbox", error)
+            return false
+        }
+        return rows.count == shared.batch
+    }
+
+    /// Removes predictions whose labels stopped being awaited from the shared store (a bounded batch at a time:
+    /// each agent sweeps, and concurrent sweeps skip each other's rows).
+    public func sweepShared(nowMillis t: Int64) async {
+        guard let shared else { return }
+        for _ in 0..<10 {
+            do {
+                let expired = try await shared.store.expire(nowMillis: t, limit: 10_000)
+                if expired.count < 10_000 { return }
+            } catch {
+                sharedFailure("expire", error)
+                return
+            }
+        }
+    }
+
+    private func sharedFailure(_ operation: String, _ error: any Error) {
+        sharedErrors?.labels(operation).increment()
+        let t = now()
+        let warn = lastSharedWarning.withLock { last in
+            guard t - last >= 60_000 else { return false }
+            last = t
+            return true
+        }
+        logger.log(level: warn ? .warning : .debug, "shared label join failed; kept for the next round", metadata: [
+            "monitor.operation": "\(operation)", "error": "\(error)",
+        ])
     }
 
     // MARK: - Metrics
@@ -277,6 +494,10 @@ public final class ModelMonitorService: Service, Sendable {
             driftDetected.labels(d.model, d.feature, d.method).set(d.drifted ? 1 : 0)
         }
         for (model, count) in pendingCounts { pending.labels(model).set(Double(count)) }
+        if let shared, let counts = try? shared.outbox.counts() {
+            outboxRows?.labels("prediction").set(Double(counts[.prediction] ?? 0))
+            outboxRows?.labels("label").set(Double(counts[.label] ?? 0))
+        }
         for s in snapshots {
             for (window, q) in s.windows {
                 for (metric, value) in q.namedValues where value.isFinite {

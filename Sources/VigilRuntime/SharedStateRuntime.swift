@@ -13,6 +13,17 @@ public enum SharedStateRuntime {
         return try SharedDatabase(c, password: password, logger: logger)
     }
 
+    /// At start: a database at another schema version than this Vigil's stops the agent with the reason (run
+    /// `vigil db migrate`, or upgrade Vigil); a database that cannot be reached does not (fail static: the agent
+    /// starts from its cached state and the outbox keeps what it accepts until the database is back).
+    static func checkSchema(_ db: SharedDatabase, logger: Logger) async throws {
+        let failure: SharedStateError?
+        do { try await PostgresSchema.check(db); failure = nil } catch { failure = error }
+        guard let failure else { return }
+        guard failure.kind == .unavailable else { throw failure }
+        logger.warning("shared database unreachable at start; continuing on the last known state", metadata: ["error": "\(failure)"])
+    }
+
     /// `vigil db migrate --config FILE`: creates or migrates the shared schema; exit status 0 when the database is
     /// at the target version afterwards.
     public static func migrate(configPath: String) async -> (status: Int32, stdout: String, stderr: String) {

@@ -20,7 +20,7 @@ public final class VigilDatabase: Sendable {
     }
 
     /// The newest schema version this build knows.
-    public static let schemaVersion: Int64 = 2
+    public static let schemaVersion: Int64 = 3
 
     /// Opens (creating when needed) `<dataDirectory>/vigil.db`. The directory is created if missing.
     public convenience init(dataDirectory: String, synchronous: SQLiteSynchronous = .normal) throws {
@@ -53,12 +53,26 @@ public final class VigilDatabase: Sendable {
             }
             if version < 1 { try conn.execute(Self.schemaV1) }
             if version < 2 { try conn.execute(Self.schemaV2) }
+            if version < 3 { try conn.execute(Self.schemaV3) }
             try conn.execute("PRAGMA user_version = \(Self.schemaVersion)")
         }
     }
 
     /// Milliseconds since the Unix epoch from SQLite's clock, for rows whose caller passes no time.
     static let nowMillisSQL = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)"
+
+    /// v3: fleet mode's outbox to the shared label join (``SharedJoinOutbox``): predictions to record and labels to
+    /// join in PostgreSQL, kept here from acceptance until the shared store has them.
+    private static let schemaV3 = """
+    CREATE TABLE shared_join_outbox(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind INTEGER NOT NULL,
+        payload BLOB NOT NULL,
+        queued_at_ms INTEGER NOT NULL,
+        retry_at_ms INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0
+    );
+    """
 
     /// v2: block bytes live in segment files (`spool/`); the row keeps where. Rows with a NULL segment
     /// carry their bytes inline in `data` (v1 rows).

@@ -296,6 +296,18 @@ import Testing
         #expect(update.labels.map(\.outcome) == [.joined])
     }
 
+    /// Monitoring/ModelMonitor.swift (shared join)
+    @Test func modelMonitorSharedJoin() throws {
+        let label = LabelEvent(model: "fraud", requestID: "r1", label: "1", timestampMillis: 0)
+        let waiting = PendingPrediction(model: "fraud", requestID: "r1", variant: "v1", prediction: "1", score: nil, receivedAtMillis: 0)
+        let t1: Int64 = 1_000
+        var monitor = ModelMonitor(models: [ModelConfiguration(name: "fraud")], joinMode: .shared)
+        let update = monitor.observe(label: label, sharedOutcome: .joined([waiting]), now: t1)
+        // update.labels == [(fraud, v1, .joined)], update.confusions has the joined pair
+        #expect(update.labels.map(\.outcome) == [.joined])
+        #expect(update.confusions.count == 1)
+    }
+
     /// Monitoring/MonitorEventParser.swift
     @Test func monitorEventParser() throws {
         var parser = MonitorEventParser()

@@ -113,6 +113,24 @@ public struct LabelJoinStateMachine: Sendable {
         return LabelResult(outcome: .unmatched, predictions: [], actions: [])
     }
 
+    /// A label that a shared ``LabelJoinStore`` joined (fleet mode: the predictions wait in PostgreSQL, not here).
+    /// The store's outcome is taken as it is, except that an `unmatched` label for a prediction this machine
+    /// settled itself (joined or late, within the tombstone TTL) counts `duplicate` or `late`, as in local mode.
+    /// A label whose prediction another agent joined stays `unmatched`: tombstones are per agent.
+    public mutating func recordSharedOutcome(_ label: LabelEvent, _ outcome: LabelJoinOutcome, now: Int64) -> LabelResult {
+        let key = Key(model: label.model, requestID: label.requestID)
+        switch outcome {
+        case .joined(let predictions):
+            settle(key, .joined, at: now, variants: predictions.map(\.variant))
+            return LabelResult(outcome: .joined, predictions: predictions, actions: [])
+        case .late(let predictions):
+            settle(key, .expired, at: now, variants: predictions.map(\.variant))
+            return LabelResult(outcome: .late, predictions: predictions, actions: [])
+        case .unmatched:
+            return recordLabel(label, now: now)
+        }
+    }
+
     /// Moves predictions older than the TTL out of the pending set (they count as unlabelled) and forgets old
     /// tombstones. Returns the expired predictions and the store actions.
     public mutating func expire(now: Int64) -> (expired: [PendingPrediction], actions: [StoreAction]) {

@@ -110,10 +110,24 @@ public struct ModelMonitor: Sendable {
     private var variants: [VariantKey: VariantState] = [:]
     private var segments: [SegmentKey: SlidingWindow<JoinedSample>] = [:]
     private let detectorFactory: DetectorFactory?
+    /// Where predictions wait for their labels: in this value (`.local`), or in a shared ``LabelJoinStore``
+    /// (`.shared`, fleet mode), which the caller drives with the `persist` actions and
+    /// ``observe(label:sharedOutcome:now:)``.
+    public let joinMode: JoinMode
+
+    /// Where predictions wait for their labels.
+    public enum JoinMode: Sendable, Hashable {
+        /// In this monitor's ``LabelJoinStateMachine`` (persisted by the caller through the store actions).
+        case local
+        /// In a store shared by many agents: a prediction only yields a `persist` action for the caller to record
+        /// there, and the caller joins labels there and passes the outcome to ``observe(label:sharedOutcome:now:)``.
+        case shared
+    }
 
     /// Monitors `models`; `profiles` by model name (optional); `detectorFactory` builds each configured detector.
     public init(models: [ModelConfiguration], profiles: [String: ReferenceProfile] = [:],
-                detectorFactory: DetectorFactory? = nil) {
+                detectorFactory: DetectorFactory? = nil, joinMode: JoinMode = .local) {
+        self.joinMode = joinMode
         for m in models {
             self.models[m.name] = ModelState(configuration: m, profile: profiles[m.name],
                                              join: LabelJoinStateMachine(ttlMillis: max(m.labelTTLSeconds, 1) * 1000))
@@ -173,7 +187,10 @@ public struct ModelMonitor: Sendable {
                 pending.prediction = score >= state.configuration.threshold ? state.configuration.positiveClass
                     : Self.negativeClass(state)
             }
-            update.storeActions += state.join.recordPrediction(pending)
+            switch joinMode {
+            case .local: update.storeActions += state.join.recordPrediction(pending)
+            case .shared: update.storeActions.append(.persist(pending))
+            }
         }
         models[event.model] = state
         return update
@@ -188,6 +205,35 @@ public struct ModelMonitor: Sendable {
         }
         let result = state.join.recordLabel(event, now: now)
         update.storeActions = result.actions
+        score(result, label: event, state: &state, update: &update, now: now)
+        models[event.model] = state
+        return update
+    }
+
+    /// A label joined in a shared ``LabelJoinStore`` (``JoinMode/shared``): `outcome` is what the store returned
+    /// for its key. Counted and scored exactly as ``observe(label:now:)`` would have with the predictions waiting
+    /// here; an `unmatched` outcome for a prediction this monitor settled itself counts `duplicate` (or `late`).
+    ///
+    /// ```swift
+    /// var monitor = ModelMonitor(models: [ModelConfiguration(name: "fraud")], joinMode: .shared)
+    /// let update = monitor.observe(label: label, sharedOutcome: .joined([waiting]), now: t1)
+    /// // update.labels == [(fraud, v1, .joined)], update.confusions has the joined pair
+    /// ```
+    public mutating func observe(label event: LabelEvent, sharedOutcome outcome: LabelJoinOutcome, now: Int64) -> Update {
+        var update = Update()
+        guard var state = models.removeValue(forKey: event.model) else {
+            update.ignoredReason = "unknown_model"
+            return update
+        }
+        let result = state.join.recordSharedOutcome(event, outcome, now: now)
+        score(result, label: event, state: &state, update: &update, now: now)
+        models[event.model] = state
+        return update
+    }
+
+    /// Counts a label's outcome and, when joined, scores its predictions (windows, confusion, detectors, segments).
+    private mutating func score(_ result: LabelJoinStateMachine.LabelResult, label event: LabelEvent,
+                                state: inout ModelState, update: inout Update, now: Int64) {
         if result.predictions.isEmpty {
             update.labels.append(.init(model: event.model, variant: "unknown", outcome: result.outcome))
         }
@@ -228,8 +274,6 @@ public struct ModelMonitor: Sendable {
                 segments[sk] = w
             }
         }
-        models[event.model] = state
-        return update
     }
 
     /// Expires predictions whose TTL passed and ages the time windows; call periodically.
