@@ -31,6 +31,9 @@ public struct SharedStateConfiguration: Sendable, Hashable {
     public var caFile: String?
     /// How long one operation (a connection included) may take before it fails.
     public var timeoutMillis: Int64 = 5_000
+    /// How long a label whose prediction is not in the shared store yet is retried before it counts `unmatched`
+    /// (its prediction may have reached another agent that has not flushed it yet).
+    public var labelJoinGraceMillis: Int64 = 10_000
 
     /// A problem with the URL, said without its password.
     public struct URLError: Error, CustomStringConvertible, Hashable {

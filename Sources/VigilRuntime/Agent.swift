@@ -111,7 +111,8 @@ public enum Agent {
             let service = ModelMonitorService(models: config.models, profiles: profiles, registry: registry,
                                               store: PendingPredictionStore(database: storage.database),
                                               shared: shared.map { .init(store: PostgresLabelJoinStore(database: $0),
-                                                                         outbox: SharedJoinOutbox(database: storage.database)) },
+                                                                         outbox: SharedJoinOutbox(database: storage.database),
+                                                                         graceMillis: $0.configuration.labelJoinGraceMillis) },
                                               logger: logger,
                                               fields: config.pipeline.fields)
             try service.restore()

@@ -422,7 +422,7 @@ public final class ModelMonitorService: Service, Sendable {
             }
             for (item, outcome) in zip(labels, outcomes) {
                 let age = t - item.row.entry.queuedAtMillis
-                if case .unmatched = outcome, age < shared.graceMillis {
+                if case .unmatched = outcome, age < shared.graceMillis, !monitor.withLock({ $0.hasSettled(item.event) }) {
                     // 250 ms, 500 ms, 1 s, 2 s, … until the grace period ends.
                     let backoff = Int64(250) << min(item.row.attempts, 6)
                     retry[item.row.id] = min(t + backoff, item.row.entry.queuedAtMillis + shared.graceMillis)

@@ -18,8 +18,8 @@ struct MetricCatalogueTests {
 
     /// Families registered only when the server serves TLS (this test's agents listen in plain HTTP).
     static let tlsOnlyFamilies: Set<String> = ["vigil_tls_reloads_total", "vigil_tls_certificate_expiry_timestamp_seconds"]
-    /// Families registered only with storage.shared (SharedStatePostgresTests serves them).
-    static let sharedOnlyFamilies: Set<String> = ["vigil_shared_state_errors_total"]
+    /// Families registered only with storage.shared (SharedStatePostgresTests and SharedLabelJoinTests serve them).
+    static let sharedOnlyFamilies: Set<String> = ["vigil_shared_state_errors_total", "vigil_shared_join_outbox_rows"]
 
     @Test func catalogueListsExactlyTheFamiliesOfAFullyConfiguredAgent() throws {
         let catalogue = try Self.loadCatalogue()

@@ -47,10 +47,14 @@ import VigilRuntime
                 password_file: secrets/db
                 tls: { mode: require }
                 timeout: 2s
+                label_join_grace: 30s
             """, file: "v.yaml")
         #expect(good.storage.shared?.passwordFile == "secrets/db")
         #expect(good.storage.shared?.tls == .require)
         #expect(good.storage.shared?.timeoutMillis == 2_000)
+        #expect(good.storage.shared?.labelJoinGraceMillis == 30_000)
+        #expect(try ConfigurationLoader.parse(yaml: "storage: { shared: { url: 'postgres://v@h/d' } }", file: "v.yaml")
+            .storage.shared?.labelJoinGraceMillis == 10_000)
         #expect(try ConfigurationLoader.parse(yaml: "storage: { data_dir: x }", file: "v.yaml").storage.shared == nil)
         #expect(try ConfigurationLoader.parse(yaml: "storage: { shared: { url: 'postgres://v@h/d', tls: { ca_file: ca.pem } } }",
                                               file: "v.yaml").storage.shared?.tls == .verifyFull)
@@ -60,6 +64,7 @@ import VigilRuntime
             ("storage:\n  shared:\n    password_file: x\n", "v.yaml:3:5: storage.shared.url: is required"),
             ("storage:\n  shared:\n    url: postgres://v@h/d\n    tls: { mode: sometimes }\n", "v.yaml:4:18: storage.shared.tls.mode: must be one of disable, prefer, require, verify_full"),
             ("storage:\n  shared:\n    url: postgres://v@h/d\n    timeout: 10m\n", "v.yaml:4:14: storage.shared.timeout:"),
+            ("storage:\n  shared:\n    url: postgres://v@h/d\n    label_join_grace: 2h\n", "v.yaml:4:23: storage.shared.label_join_grace:"),
             ("storage:\n  shared:\n    url: postgres://v@h/d\n    passwd_file: x\n", "v.yaml:4:5: storage.shared.passwd_file: unknown key \"passwd_file\"; did you mean \"password_file\"?"),
         ]
         for (yaml, expected) in cases {

@@ -268,3 +268,48 @@ import VigilCore
         #expect(try store.load(model: "fraud")?.version == 1)
     }
 }
+
+@Suite struct SharedJoinOutboxTests {
+    static func entry(_ n: Int, _ kind: SharedJoinOutbox.Kind = .label) -> SharedJoinOutbox.Entry {
+        .init(kind: kind, payload: Array("row \(n)".utf8), queuedAtMillis: Int64(n))
+    }
+
+    @Test func rowsComeOutInOrderSurviveAReopenAndWaitWhenDeferred() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        do {
+            let outbox = SharedJoinOutbox(database: try VigilDatabase(dataDirectory: dir.path))
+            try outbox.append([Self.entry(1, .prediction), Self.entry(2), Self.entry(3)])
+            #expect(try outbox.counts() == [.prediction: 1, .label: 2])
+        }
+        // A new process on the same data directory finds them, oldest first.
+        let outbox = SharedJoinOutbox(database: try VigilDatabase(dataDirectory: dir.path))
+        let rows = try outbox.next(limit: 10, nowMillis: 0)
+        #expect(rows.map(\.entry) == [Self.entry(1, .prediction), Self.entry(2), Self.entry(3)])
+        #expect(try outbox.next(limit: 2, nowMillis: 0).count == 2)
+        // A deferred row waits until its retry time, and counts its attempts.
+        try outbox.defer([rows[1].id], until: 500)
+        #expect(try outbox.next(limit: 10, nowMillis: 499).map(\.entry.queuedAtMillis) == [1, 3])
+        let due = try outbox.next(limit: 10, nowMillis: 500)
+        #expect(due.map(\.entry.queuedAtMillis) == [1, 2, 3])
+        #expect(due[1].attempts == 1)
+        try outbox.remove([rows[0].id, rows[2].id])
+        #expect(try outbox.next(limit: 10, nowMillis: 500).map(\.entry.queuedAtMillis) == [2])
+        #expect(try outbox.counts() == [.prediction: 0, .label: 1])
+    }
+
+    @Test func aBatchThatWouldExceedTheLimitIsRefusedWhole() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let outbox = SharedJoinOutbox(database: try VigilDatabase(dataDirectory: dir.path), maxRows: 3)
+        try outbox.append([Self.entry(1), Self.entry(2)])
+        #expect(throws: SharedJoinOutbox.Full.self) { try outbox.append([Self.entry(3), Self.entry(4)]) }
+        #expect(try outbox.counts()[.label] == 2, "nothing of the refused batch was kept")
+        try outbox.append([Self.entry(3)])
+        let rows = try outbox.next(limit: 10, nowMillis: 0)
+        try outbox.remove([rows[0].id, rows[1].id])
+        // Room again once rows left, although the ids kept growing.
+        try outbox.append([Self.entry(5), Self.entry(6)])
+        #expect(try outbox.counts()[.label] == 3)
+    }
+}

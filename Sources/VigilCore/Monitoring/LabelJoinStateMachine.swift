@@ -131,6 +131,11 @@ public struct LabelJoinStateMachine: Sendable {
         }
     }
 
+    /// Whether this machine settled (joined or saw expire) the prediction under this key, within the tombstone TTL.
+    public func hasSettled(model: String, requestID: String) -> Bool {
+        tombstones[Key(model: model, requestID: requestID)] != nil
+    }
+
     /// Moves predictions older than the TTL out of the pending set (they count as unlabelled) and forgets old
     /// tombstones. Returns the expired predictions and the store actions.
     public mutating func expire(now: Int64) -> (expired: [PendingPrediction], actions: [StoreAction]) {

@@ -139,6 +139,12 @@ public struct ModelMonitor: Sendable {
 
     public func configuration(of model: String) -> ModelConfiguration? { models[model]?.configuration }
 
+    /// Whether this monitor joined (or saw expire) the prediction of this label recently: a label the shared store
+    /// reports unmatched is then a duplicate (or late) at once, not one to retry.
+    public func hasSettled(_ label: LabelEvent) -> Bool {
+        models[label.model]?.join.hasSettled(model: label.model, requestID: label.requestID) ?? false
+    }
+
     /// Pending predictions per model (for `vigil_model_pending_labels`).
     public var pendingByModel: [String: Int] {
         models.mapValues { $0.join.pendingCount }

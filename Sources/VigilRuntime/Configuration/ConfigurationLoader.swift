@@ -157,7 +157,7 @@ public enum ConfigurationLoader {
     /// `storage.shared`: the URL is required; its password, if written inline, never appears in a message.
     static func readShared(_ storage: ObjectReader) -> SharedStateConfiguration? {
         var result: SharedStateConfiguration?
-        storage.object("shared", keys: ["url", "password_file", "tls", "timeout"]) { s in
+        storage.object("shared", keys: ["url", "password_file", "tls", "timeout", "label_join_grace"]) { s in
             guard let url = s.string("url") else {
                 if s.child("url") == nil { s.reader.report(storage.child("shared"), s.path("url"), "is required: postgres://USER@HOST:PORT/DATABASE") }
                 return
@@ -176,6 +176,7 @@ public enum ConfigurationLoader {
                 }
             }
             if let v = s.duration("timeout", range: 0.1...300) { c.timeoutMillis = Int64(v * 1000) }
+            if let v = s.duration("label_join_grace", range: 0...3600) { c.labelJoinGraceMillis = Int64(v * 1000) }
             result = c
         }
         return result

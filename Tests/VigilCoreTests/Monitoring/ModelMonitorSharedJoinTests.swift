@@ -137,3 +137,16 @@ import Testing
         #expect(b.confusions.isEmpty)
     }
 }
+
+extension ModelMonitorSharedJoinTests {
+    @Test func aMonitorKnowsWhichLabelsItSettledItself() {
+        var monitor = ModelMonitor(models: [Self.model], joinMode: .shared)
+        let p = PendingPrediction(model: "fraud", requestID: "r1", variant: "v1", prediction: "1", score: nil, receivedAtMillis: 0)
+        let l1 = LabelEvent(model: "fraud", requestID: "r1", label: "1", timestampMillis: 0)
+        let l2 = LabelEvent(model: "fraud", requestID: "r2", label: "1", timestampMillis: 0)
+        #expect(!monitor.hasSettled(l1))
+        _ = monitor.observe(label: l1, sharedOutcome: .joined([p]), now: 1_000)
+        #expect(monitor.hasSettled(l1))
+        #expect(!monitor.hasSettled(l2))
+    }
+}
