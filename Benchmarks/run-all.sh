@@ -9,6 +9,7 @@
 # Release builds; loopback only; each benchmark is bounded by its small size. Result files of these runs go to
 # bench-out/run-all/ (gitignored), never over the published ones in Benchmarks/<name>/results/. The standard
 # log generator is found at ../shared/bench/gen_logs.py from the repository root (SHARED to change).
+# Benchmarks/postgres/pg.sh is not a benchmark: both PostgreSQL benchmarks source it to start their private server.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -31,6 +32,7 @@ BENCHMARKS=(
   "drift|OUT=$OUT/drift Benchmarks/drift/bench.sh|drift detectors and KS vs River and SciPy|${VENV:-$ROOT/.venv-drift}/bin/python"
   "evaluate|RUNS=1 ROWS=10000 Benchmarks/evaluate/run.sh|vigil evaluate vs Evidently|${EVIDENTLY_PYTHON:-$ROOT/.venv-evidently/bin/python}"
   "postgres|Benchmarks/postgres/run.sh 10 100 4|the shared label join through PostgreSQL vs pgbench running the same statements|pgbench runuser"
+  "postgres-agent|Benchmarks/postgres/agent.sh 20000 1|the label join end to end through one agent: local (SQLite) vs storage.shared (PostgreSQL)|runuser"
   "rollouts|Benchmarks/rollouts/run.sh|vigil simulate vs a fixed-threshold policy (rewrites Benchmarks/rollouts/results)|"
 )
 
