@@ -52,13 +52,29 @@ import Testing
         guard r.status == 0 else { throw HarnessError("vigil db migrate: \(r.stderr)") }
     }
 
+    /// A migrated database and the data directories of agents A and B.
+    struct Fleet {
+        let server: PostgresServer
+        let config: String
+        let dirA: URL, dirB: URL
+
+        init(_ name: String) throws {
+            server = try PostgresServer()
+            config = SharedLabelJoinTests.config(server)
+            dirA = try Harness.tempDirectory("vigil-\(name)-a")
+            dirB = try Harness.tempDirectory("vigil-\(name)-b")
+            try SharedLabelJoinTests.migrate(config, dirA)
+        }
+
+        func agents() throws -> (AgentProcess, AgentProcess) {
+            (try AgentProcess(config: config, directory: dirA), try AgentProcess(config: config, directory: dirB))
+        }
+    }
+
     @Test func predictionsAtOneAgentAndLabelsAtAnotherJoinExactlyOnce() throws {
-        let server = try PostgresServer()
-        let config = Self.config(server)
-        let dirA = try Harness.tempDirectory("vigil-join-a"), dirB = try Harness.tempDirectory("vigil-join-b")
-        try Self.migrate(config, dirA)
-        let a = try AgentProcess(config: config, directory: dirA)
-        let b = try AgentProcess(config: config, directory: dirB)
+        let fleet = try Fleet("join")
+        let server = fleet.server
+        let (a, b) = try fleet.agents()
         defer { a.child.stop(); b.child.stop() }
 
         // Each batch's labels go to B right after its predictions go to A: some labels reach the shared store before
@@ -93,12 +109,9 @@ import Testing
     }
 
     @Test func killingAgentsAndStoppingTheDatabaseMidStreamLosesNoLabelAndCountsNoneTwice() throws {
-        let server = try PostgresServer()
-        let config = Self.config(server)
-        let dirA = try Harness.tempDirectory("vigil-join-kill-a"), dirB = try Harness.tempDirectory("vigil-join-kill-b")
-        try Self.migrate(config, dirA)
-        var a = try AgentProcess(config: config, directory: dirA)
-        var b = try AgentProcess(config: config, directory: dirB)
+        let fleet = try Fleet("join-kill")
+        let server = fleet.server
+        var (a, b) = try fleet.agents()
         defer { a.child.stop(); b.child.stop() }
 
         try Self.post(a, "/v1/predictions", Self.predictions(0..<400))
@@ -123,8 +136,7 @@ import Testing
         a.child.signal(SIGKILL); b.child.signal(SIGKILL)
         #expect(a.child.wait(seconds: 10) != nil && b.child.wait(seconds: 10) != nil)
         try server.start()
-        a = try AgentProcess(config: config, directory: dirA)
-        b = try AgentProcess(config: config, directory: dirB)
+        (a, b) = try fleet.agents()
         try Self.post(b, "/v1/labels", Self.labels(400..<500))
 
         // B's second life joins the 200 labels it had accepted before the kill and the 100 new ones, whose
