@@ -72,6 +72,11 @@ public struct HostPoolStateMachine: Sendable {
         /// as a node failure and another host has not been tried for it yet. Otherwise the answer is the batch's
         /// (its state machine decides about retries, splits and dead letters).
         public var resend: Bool
+
+        public init(transition: Transition?, resend: Bool) {
+            self.transition = transition
+            self.resend = resend
+        }
     }
 
     /// Health checks to perform now, or when to ask again.

@@ -29,7 +29,7 @@ import VigilCore
 
     /// Times are in seconds; interval 5 s, backoff 1 s doubling to 8 s.
     static func s(_ seconds: Int) -> Duration { .seconds(seconds) }
-    static let configuration = { (hosts: Int) in
+    static func configuration(_ hosts: Int) -> HostPoolStateMachine.Configuration {
         HostPoolStateMachine.Configuration(hostCount: hosts, healthCheckInterval: .seconds(5),
                                            backoff: Backoff(initial: .seconds(1), maximum: .seconds(8)), pollInterval: .milliseconds(100))
     }
