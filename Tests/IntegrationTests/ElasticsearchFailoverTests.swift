@@ -19,12 +19,15 @@ struct ElasticsearchFailoverTests {
         var process: ChildProcess
         let port: Int
 
-        init(_ name: String, directory: URL, port: Int = 0) throws {
+        let delayMilliseconds: Int
+
+        init(_ name: String, directory: URL, port: Int = 0, delayMilliseconds: Int) throws {
             self.name = name
+            self.delayMilliseconds = delayMilliseconds
             self.directory = directory
             journal = directory.appendingPathComponent("\(name).journal")
             portFile = directory.appendingPathComponent("\(name).port")
-            process = try Node.launch(name, directory: directory, port: port, journal: journal, portFile: portFile)
+            process = try Node.launch(name, directory: directory, port: port, journal: journal, portFile: portFile, delay: delayMilliseconds)
             let process = self.process
             let portFile = self.portFile
             self.port = try Harness.eventually("\(name)'s port file") { () -> Int? in
@@ -33,18 +36,19 @@ struct ElasticsearchFailoverTests {
             }
         }
 
-        static func launch(_ name: String, directory: URL, port: Int, journal: URL, portFile: URL) throws -> ChildProcess {
+        /// `delay` holds each `_bulk` answer back after the documents are stored (and journaled): a slow node keeps a
+        /// request in flight, so the kill catches documents stored but not yet acknowledged.
+        static func launch(_ name: String, directory: URL, port: Int, journal: URL, portFile: URL, delay: Int) throws -> ChildProcess {
             try? FileManager.default.removeItem(at: portFile)
-            // A 5 ms answer delay keeps requests in flight, so the kill catches some between store and acknowledgement.
             return try ChildProcess(name, path: try Harness.binary("vigil-es-mock"),
                                     arguments: ["--port", String(port), "--port-file", portFile.path, "--journal", journal.path,
-                                                "--faults", #"{"delayMilliseconds":5}"#],
+                                                "--faults", #"{"delayMilliseconds":\#(delay)}"#],
                                     directory: directory)
         }
 
         /// Starts the node again on its port and journal (after a kill).
         func restart() throws {
-            process = try Node.launch(name, directory: directory, port: port, journal: journal, portFile: portFile)
+            process = try Node.launch(name, directory: directory, port: port, journal: journal, portFile: portFile, delay: delayMilliseconds)
             let process = self.process
             let portFile = self.portFile
             _ = try Harness.eventually("\(name) listening again") { () -> Bool? in
@@ -130,8 +134,8 @@ struct ElasticsearchFailoverTests {
     func run(restartKilledNode: Bool) throws {
         let dir = try Harness.tempDirectory("vigil-es-failover")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let a = try Node("node-a", directory: dir)
-        let b = try Node("node-b", directory: dir)
+        let a = try Node("node-a", directory: dir, delayMilliseconds: 200)
+        let b = try Node("node-b", directory: dir, delayMilliseconds: 5)
         defer { a.process.stop(); b.process.stop() }
 
         let logPath = dir.appendingPathComponent("app.log").path
@@ -185,6 +189,9 @@ struct ElasticsearchFailoverTests {
         let indexed = (Self.sample(metrics, "vigil_elasticsearch_documents_total{outcome=\"delivered\"}") ?? 0)
             + (Self.sample(metrics, "vigil_elasticsearch_documents_total{outcome=\"duplicate\"}") ?? 0)
         #expect(indexed >= Double(total), "every document acknowledged (delivered or 409)")
+        // Node A answers 200 ms after storing, so the kill caught a request it had stored but not acknowledged:
+        // those documents were resent to B, unchanged, and are on both nodes under the same _id (checked above).
+        #expect(onBoth > 0, "the kill should catch documents stored on A but not acknowledged")
         #expect((Self.sample(metrics, "vigil_elasticsearch_documents_total{outcome=\"dead_lettered\"}") ?? 0) == 0)
         print("failover: killed node A after \(killed) lines written (A held \(beforeKill.a), B \(beforeKill.b)); \(onBoth) documents on both nodes")
 

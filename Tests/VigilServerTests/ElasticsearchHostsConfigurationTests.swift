@@ -42,8 +42,8 @@ struct ElasticsearchHostsConfigurationTests {
          "t.yaml:4:34: sinks.elasticsearch.failover.backoff_initial: must be between"),
         ("sinks:\n  elasticsearch:\n    hosts: [http://a:9200]\n    failover: { backoff_initial: 10s, backoff_max: 1s }\n",
          "sinks.elasticsearch.failover needs 0 < backoff_initial <= backoff_max"),
-        ("sinks:\n  elasticsearch:\n    hosts: [http://a:9200]\n    failover: { health_check: 1s }\n",
-         "t.yaml:4:17: sinks.elasticsearch.failover.health_check: unknown key \"health_check\"; did you mean \"health_check_interval\"?"),
+        ("sinks:\n  elasticsearch:\n    hosts: [http://a:9200]\n    failover: { health_check_intervl: 1s }\n",
+         "t.yaml:4:17: sinks.elasticsearch.failover.health_check_intervl: unknown key \"health_check_intervl\"; did you mean \"health_check_interval\"?"),
         ("sinks:\n  elasticsearch:\n    index: x\n", "sinks.elasticsearch.url: is required (or hosts)"),
     ]
 
