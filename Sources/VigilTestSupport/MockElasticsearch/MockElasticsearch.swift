@@ -120,6 +120,10 @@ public final class MockElasticsearch: Sendable {
     public func stop() async throws {
         try await stopListening()
         try await group.shutdownGracefully()
+        state.withLock { s in
+            if s.journalFD >= 0 { close(s.journalFD) }
+            s.journalFD = -1
+        }
     }
 
     private func listen(port: Int) async throws -> Int {
