@@ -71,7 +71,24 @@ public struct ElasticsearchConfiguration: Sendable, Equatable {
         }
     }
 
+    /// How hosts that stop answering are taken out of rotation and checked again (with several ``hosts``).
+    public struct Failover: Sendable, Equatable {
+        /// How often each host is checked (`GET /`) while it is in rotation.
+        public var healthCheckInterval: Duration
+        /// The wait before a host taken out is checked again, doubling after each failed check up to `backoffMax`.
+        public var backoffInitial: Duration
+        public var backoffMax: Duration
+        public init(healthCheckInterval: Duration = .seconds(5), backoffInitial: Duration = .seconds(1), backoffMax: Duration = .seconds(60)) {
+            self.healthCheckInterval = healthCheckInterval; self.backoffInitial = backoffInitial; self.backoffMax = backoffMax
+        }
+    }
+
+    /// The single-host form; with ``hosts`` set it is the first of them.
     public var url: String
+    /// Several nodes of one cluster: requests go round-robin to those that answer, a node that refuses, times out
+    /// or answers 502/503/504 is taken out and checked again after a backoff. Empty: ``url`` alone.
+    public var hosts: [String]
+    public var failover: Failover
     /// Index name pattern over the event's UTC time.
     public var index: String
     public var dataStream: DataStream?
@@ -105,13 +122,13 @@ public struct ElasticsearchConfiguration: Sendable, Equatable {
         gzipLevel > 0 ? try? GzipCompressor(level: gzipLevel, library: gzipLibrary) : nil
     }
 
-    public init(url: String = "http://127.0.0.1:9200", index: String = "vigil-logs-%Y.%m.%d", dataStream: DataStream? = nil,
+    public init(url: String = "http://127.0.0.1:9200", hosts: [String] = [], failover: Failover = Failover(), index: String = "vigil-logs-%Y.%m.%d", dataStream: DataStream? = nil,
                 dataset: String = "vigil.logs", pipeline: String? = nil, auth: Auth = Auth(), tls: TLS = TLS(), gzipLevel: Int = 1,
                 gzipLibrary: GzipLibrary = .auto,
                 batch: Batch = Batch(), maxInFlight: Int = 2, requestTimeout: Duration = .seconds(30),
                 connectTimeout: Duration = .seconds(10), backoff: BackoffSettings = BackoffSettings(), maxRetries: Int? = nil,
                 shutdownTimeout: Duration = .seconds(10), hostName: String? = nil, statsInterval: Duration = .seconds(5)) {
-        self.url = url; self.index = index; self.dataStream = dataStream; self.dataset = dataset; self.pipeline = pipeline
+        self.url = hosts.first ?? url; self.hosts = hosts; self.failover = failover; self.index = index; self.dataStream = dataStream; self.dataset = dataset; self.pipeline = pipeline
         self.auth = auth; self.tls = tls; self.gzipLevel = gzipLevel; self.gzipLibrary = gzipLibrary; self.batch = batch; self.maxInFlight = maxInFlight
         self.requestTimeout = requestTimeout; self.connectTimeout = connectTimeout; self.backoff = backoff
         self.maxRetries = maxRetries; self.shutdownTimeout = shutdownTimeout; self.hostName = hostName
@@ -121,7 +138,18 @@ public struct ElasticsearchConfiguration: Sendable, Equatable {
     /// Problems that make the configuration unusable, for `vigil check-config` and the shipper's init.
     public func validationErrors() -> [String] {
         var errors: [String] = []
-        if !(url.hasPrefix("http://") || url.hasPrefix("https://")) { errors.append("elasticsearch.url must start with http:// or https://") }
+        if hosts.isEmpty {
+            if !(url.hasPrefix("http://") || url.hasPrefix("https://")) { errors.append("elasticsearch.url must start with http:// or https://") }
+        } else {
+            for (i, host) in hosts.enumerated() where !(host.hasPrefix("http://") || host.hasPrefix("https://")) {
+                errors.append("elasticsearch.hosts[\(i)] must start with http:// or https://")
+            }
+            if Set(hosts.map(Self.hostLabel)).count != hosts.count { errors.append("elasticsearch.hosts lists a host twice") }
+        }
+        if failover.healthCheckInterval <= .zero { errors.append("elasticsearch.failover.health_check_interval must be positive") }
+        if failover.backoffInitial <= .zero || failover.backoffMax < failover.backoffInitial {
+            errors.append("elasticsearch.failover needs 0 < backoff_initial <= backoff_max")
+        }
         if !(0...9).contains(gzipLevel) {
             errors.append("elasticsearch.gzip_level must be 0...9")
         } else if gzipLevel > 0 {
@@ -158,13 +186,44 @@ public struct ElasticsearchConfiguration: Sendable, Equatable {
         return BulkEncoderConfiguration(target: .index(pattern: index), dataset: dataset, hostName: hostName)
     }
 
+    /// The hosts requests go to: ``hosts``, or ``url`` alone.
+    public var hostURLs: [String] { hosts.isEmpty ? [url] : hosts }
+
+    /// The base URL of host number `host` of ``hostURLs``, without a trailing slash.
+    public func baseURL(host: Int = 0) -> String {
+        var base = hostURLs[host]
+        while base.hasSuffix("/") { base.removeLast() }
+        return base
+    }
+
+    /// `scheme://host:port` of a URL (the scheme's port when none is given): the `host` label of the per-host
+    /// metrics and the name in logs. Credentials, path and query are left out.
+    public static func hostLabel(_ url: String) -> String {
+        var rest = Substring(url)
+        var scheme = "http"
+        if let range = rest.range(of: "://") {
+            scheme = rest[..<range.lowerBound].lowercased()
+            rest = rest[range.upperBound...]
+        }
+        if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
+        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        let hostPort = String(rest).lowercased()
+        let hasPort: Bool
+        if hostPort.hasPrefix("[") {
+            hasPort = hostPort.contains("]:")
+        } else {
+            hasPort = hostPort.contains(":")
+        }
+        return "\(scheme)://\(hostPort)" + (hasPort ? "" : (scheme == "https" ? ":443" : ":80"))
+    }
+
     /// `<url>/_bulk?filter_path=...[&pipeline=...]`.
     public var bulkURL: String { bulkURL(index: nil) }
 
-    /// `POST /<index>/_bulk` when the batch has a default index (its items then omit `_index`), else `/_bulk`.
-    public func bulkURL(index: String?) -> String {
-        var base = url
-        while base.hasSuffix("/") { base.removeLast() }
+    /// `POST /<index>/_bulk` when the batch has a default index (its items then omit `_index`), else `/_bulk`;
+    /// on host number `host` of ``hostURLs``.
+    public func bulkURL(index: String?, host: Int = 0) -> String {
+        let base = baseURL(host: host)
         let path = index.map { "/" + ElasticsearchConfiguration.percentEncode($0) } ?? ""
         var result = base + path + "/_bulk?filter_path=errors,items.*.status,items.*.error"
         if let pipeline { result += "&pipeline=" + ElasticsearchConfiguration.percentEncode(pipeline) }

@@ -92,11 +92,23 @@ public struct ElasticsearchSetup: Sendable {
         let client = try configuration.makeHTTPClient(logger: Logger(label: "vigil.es.setup") { _ in SwiftLogNoOpLogHandler() },
                                                       environment: environment)
         defer { client.shutdown() }
-        let outcome = await put(steps(), headers: ["Content-Type: application/json"], client: client)
+        // Any node of the cluster applies cluster-wide settings: the first host that answers (not 502/503/504) does.
+        var outcome: Result<[String], any Error> = .success([])
+        for host in configuration.hostURLs.indices {
+            outcome = await put(steps(), base: configuration.baseURL(host: host), headers: ["Content-Type: application/json"], client: client)
+            guard case let .failure(error) = outcome, Self.triesAnotherHost(after: error), host + 1 < configuration.hostURLs.count else { break }
+        }
         switch outcome {
         case let .success(lines): return lines
         case let .failure(error): throw error
         }
+    }
+
+    /// A failure another host might not have: no answer, or a gateway's 502/503/504.
+    static func triesAnotherHost(after error: any Error) -> Bool {
+        if error is CurlError { return true }
+        if let failure = error as? Failure { return HostPoolStateMachine.isNodeFailure(status: failure.status) }
+        return false
     }
 
     private func steps() -> [(path: String, body: String)] {
@@ -108,9 +120,7 @@ public struct ElasticsearchSetup: Sendable {
 
     /// Non-throwing on purpose: the Swift 6.3 release optimizer crashed splitting this coroutine when it
     /// threw from inside the loop.
-    private func put(_ steps: [(path: String, body: String)], headers: [String], client: HTTPClient) async -> Result<[String], any Error> {
-        var base = configuration.url
-        while base.hasSuffix("/") { base.removeLast() }
+    private func put(_ steps: [(path: String, body: String)], base: String, headers: [String], client: HTTPClient) async -> Result<[String], any Error> {
         var done: [String] = []
         for step in steps {
             let request = CurlRequest(method: "PUT", url: "\(base)/\(step.path)", headers: headers, body: Array(step.body.utf8))

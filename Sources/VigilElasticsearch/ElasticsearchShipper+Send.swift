@@ -65,21 +65,49 @@ extension ElasticsearchShipper {
         return true
     }
 
-    /// One `_bulk` request; transport failures and statuses become a classifier decision.
+    /// One `_bulk` request; transport failures and statuses become a classifier decision. The host is the pool's
+    /// choice; a request that fails as a node failure (no answer, `502`/`503`/`504`) goes at once, with the same
+    /// documents and ids, to the next host the pool picks, until each host has been tried; with every host down
+    /// it waits here, sending nothing, until a health check takes one back (the spool keeps the documents).
     private func post(_ encoded: EncodedBatch, headers: [String]) async -> BulkResponseDecision {
         let body = compressor?.compress(encoded.bytes) ?? encoded.bytes
-        events.sent.emit(BulkRequestSent(rawBytes: encoded.bytes.count, compressedBytes: compressor != nil ? body.count : nil, items: encoded.count))
         let clock = ContinuousClock()
-        let start = clock.now
-        do {
-            let response = try await sendRequest(CurlRequest(method: "POST", url: configuration.bulkURL(index: encoded.index), headers: headers, body: body)).get()
-            events.answered.emit(BulkResponseReceived(status: response.status, items: encoded.count, duration: clock.now - start))
-            contact.record(status: response.status)
-            return BulkResponseClassifier.classify(status: response.status, body: response.body, itemCount: encoded.count)
-        } catch {
-            events.unanswered.emit(BulkRequestUnanswered(error: error.message, url: error.url, duration: clock.now - start, cancelled: error.isCancelled))
-            if !error.isCancelled { contact.record(status: nil, failure: error.message) }
-            return BulkResponseClassifier.classifyTransportFailure(error.message)
+        var attempt = 0
+        while true {
+            let host: Int
+            switch hosts.select() {
+            case let .use(chosen):
+                host = chosen
+            case let .wait(until):
+                do {
+                    try await Task.sleep(for: hosts.wait(until: until))
+                } catch {
+                    return BulkResponseClassifier.classifyTransportFailure("cancelled while every Elasticsearch host was down")
+                }
+                continue
+            }
+            if attempt > 0 { events.retried.emit(BulkItemsRetried(items: encoded.count, reason: "failover to \(hosts.labels[host])", backoff: .zero)) }
+            events.sent.emit(BulkRequestSent(rawBytes: encoded.bytes.count, compressedBytes: compressor != nil ? body.count : nil, items: encoded.count))
+            let start = clock.now
+            switch await sendRequest(CurlRequest(method: "POST", url: configuration.bulkURL(index: encoded.index, host: host), headers: headers, body: body)) {
+            case let .success(response):
+                events.answered.emit(BulkResponseReceived(status: response.status, items: encoded.count, duration: clock.now - start))
+                contact.record(status: response.status)
+                if hosts.requestFinished(host: host, status: response.status, attempt: attempt, reason: "_bulk answered HTTP \(response.status)") {
+                    attempt += 1
+                    continue
+                }
+                return BulkResponseClassifier.classify(status: response.status, body: response.body, itemCount: encoded.count)
+            case let .failure(error):
+                events.unanswered.emit(BulkRequestUnanswered(error: error.message, url: error.url, duration: clock.now - start, cancelled: error.isCancelled))
+                if error.isCancelled { return BulkResponseClassifier.classifyTransportFailure(error.message) }
+                contact.record(status: nil, failure: error.message)
+                if hosts.requestFinished(host: host, status: nil, attempt: attempt, reason: error.message) {
+                    attempt += 1
+                    continue
+                }
+                return BulkResponseClassifier.classifyTransportFailure(error.message)
+            }
         }
     }
 

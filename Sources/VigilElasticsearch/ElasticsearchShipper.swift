@@ -45,6 +45,8 @@ public final class ElasticsearchShipper: Service, Sendable {
     let backoff: Backoff
     /// Reached Elasticsearch yet (for `/readyz`): set by the start-up probe and by every `_bulk` answer.
     public let contact: ElasticsearchContact
+    /// Which host each request goes to (round-robin over those up; failover and health checks).
+    let hosts: ElasticsearchHostPool
     private let shutdownRequested = Atomic<Bool>(false)
 
     public init(configuration: ElasticsearchConfiguration, spool: Spool, deadLetters: DeadLetterStore, metrics registry: MetricRegistry,
@@ -64,6 +66,7 @@ public final class ElasticsearchShipper: Service, Sendable {
         encoderConfiguration = configuration.encoderConfiguration(hostName: configuration.hostName ?? ProcessInfo.processInfo.hostName)
         backoff = Backoff(initial: configuration.backoff.initial, maximum: configuration.backoff.max)
         self.contact = contact
+        hosts = ElasticsearchHostPool(configuration: configuration, registry: registry, logger: logger)
     }
 
     deinit {
@@ -125,12 +128,16 @@ public final class ElasticsearchShipper: Service, Sendable {
     public func run() async throws {
         let redactedURL = CurlError.redact(configuration.url)
         logger.info("Elasticsearch shipper started", metadata: [
-            "es.url": "\(redactedURL)", "es.auth": "\(configuration.auth.type.rawValue)",
+            "es.url": "\(redactedURL)", "es.hosts": "\(hosts.labels.joined(separator: ","))", "es.auth": "\(configuration.auth.type.rawValue)",
             "es.gzip": "\(compressor.map(\.description) ?? "off")", "es.max_in_flight": "\(configuration.maxInFlight)",
         ])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.probeUntilContact() }
+                group.addTask {
+                    let configuration = self.configuration
+                    await self.hosts.runHealthChecks(baseURL: { configuration.baseURL(host: $0) }, send: { await self.sendRequest($0) })
+                }
                 await self.loop()
                 group.cancelAll()
             }

@@ -184,3 +184,68 @@ struct DocumentMetrics: Sendable {
         deadLettered = documents.labels("dead_lettered")
     }
 }
+
+/// The per-host metrics of an Elasticsearch sink with several hosts (also served, for its one host, with `url`).
+public struct ElasticsearchHostMetrics: InternalEventMetrics {
+    let up: GaugeFamily
+    let failovers: CounterFamily
+    public init(registry: MetricRegistry) {
+        up = registry.gauge("vigil_elasticsearch_host_up",
+                            help: "1 while this Elasticsearch host is in rotation, 0 while it is taken out (refused, timed out or answered 502/503/504) and waiting for its health check.",
+                            labelNames: ["host"], cardinalityLimit: 64)
+        failovers = registry.counter("vigil_elasticsearch_host_failovers_total",
+                                     help: "Times this Elasticsearch host was taken out of rotation; its requests went to the other hosts.",
+                                     labelNames: ["host"], cardinalityLimit: 64)
+    }
+    /// Shows `host` up before any event (at start every host is in rotation).
+    public func register(host: String) {
+        up.labels(host).set(1)
+        _ = failovers.labels(host)
+    }
+    public func isUp(host: String) -> Bool { up.labels(host).value == 1 }
+    public func failovers(host: String) -> Double { failovers.labels(host).value }
+}
+
+/// An Elasticsearch host taken out of rotation (`failures` 1), or still failing its health check (`failures` > 1).
+/// A sink's only host is never taken out (`failover` false): it is shown down, and its requests wait in the
+/// batch's backoff.
+public struct ElasticsearchHostDown: InternalEvent {
+    /// `scheme://host:port`, never credentials.
+    public var host: String
+    public var failures: Int
+    public var reason: String
+    public var retryIn: Duration
+    public var failover: Bool
+
+    public init(host: String, failures: Int, reason: String, retryIn: Duration, failover: Bool = true) {
+        self.host = host; self.failures = failures; self.reason = reason; self.retryIn = retryIn; self.failover = failover
+    }
+
+    public typealias Metrics = ElasticsearchHostMetrics
+
+    public func emit(to metrics: Metrics, logger: Logger) {
+        let metadata: Logger.Metadata = ["es.host": "\(host)", "es.host.failures": "\(failures)", "reason": "\(reason)",
+                                         "es.host.retry_in_ms": "\(retryIn.components.seconds * 1000 + retryIn.components.attoseconds / 1_000_000_000_000_000)"]
+        if failures == 1, failover {
+            logger.warning("Elasticsearch host taken out of rotation", metadata: metadata)
+            metrics.failovers.labels(host).increment()
+        } else {
+            logger.debug("Elasticsearch host still down", metadata: metadata)
+        }
+        metrics.up.labels(host).set(0)
+    }
+}
+
+/// An Elasticsearch host taken back into rotation after a healthy check.
+public struct ElasticsearchHostUp: InternalEvent {
+    public var host: String
+
+    public init(host: String) { self.host = host }
+
+    public typealias Metrics = ElasticsearchHostMetrics
+
+    public func emit(to metrics: Metrics, logger: Logger) {
+        logger.info("Elasticsearch host back in rotation", metadata: ["es.host": "\(host)"])
+        metrics.up.labels(host).set(1)
+    }
+}

@@ -21,10 +21,12 @@ struct MockCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Keep document bodies (memory grows with the documents).") var storeBodies = false
     @Flag(help: "Parse every document fully instead of checking it is an object.") var strict = false
     @Option(help: "Write the chosen port to this file once listening.") var portFile: String?
+    @Option(help: "Keep the documents in this file (index, id, document per line), written before each acknowledgement and loaded at start: a node that survives SIGKILL.") var journal: String?
 
     func run() async throws {
         let mock = MockElasticsearch(configuration: .init(host: host, port: port, maxRequestBytes: maxRequestBytes, storeBodies: storeBodies,
-                                                          strictJSON: strict, countField: countField, threads: threads))
+                                                          strictJSON: strict, countField: countField, threads: threads,
+                                                          journalPath: journal))
         let bound = try await mock.start()
         if let faults {
             try await mock.setFaults(try JSONDecoder().decode(MockFaults.self, from: Data(faults.utf8)))

@@ -39,7 +39,7 @@ struct ESCommand: AsyncParsableCommand {
                 }
                 es = fromFile
             }
-            if let url { es.url = url }
+            if let url { es.url = url; es.hosts = [] }   // --url names the one host to use
             if let index { es.index = index }
             if let dataStreamDataset { es.dataStream = .init(dataset: dataStreamDataset, namespace: dataStreamNamespace) }
             if passwordFile != nil || passwordEnv != nil {

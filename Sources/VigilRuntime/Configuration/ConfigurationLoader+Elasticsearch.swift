@@ -3,7 +3,7 @@ import VigilElasticsearch
 import VigilGzip
 
 extension ConfigurationLoader {
-    static let elasticsearchKeys = ["url", "index", "data_stream", "dataset", "pipeline", "auth", "tls", "gzip_level", "gzip_library", "batch",
+    static let elasticsearchKeys = ["url", "hosts", "failover", "index", "data_stream", "dataset", "pipeline", "auth", "tls", "gzip_level", "gzip_library", "batch",
                                     "max_in_flight", "request_timeout", "connect_timeout", "backoff", "max_retries",
                                     "shutdown_timeout", "host_name"]
 
@@ -12,11 +12,38 @@ extension ConfigurationLoader {
         guard sinks.child("elasticsearch") != nil else { return nil }
         var es = ElasticsearchConfiguration()
         sinks.object("elasticsearch", keys: elasticsearchKeys) { e in
-            if let url = e.string("url") {
+            if e.child("hosts") != nil {
+                if e.child("url") != nil {
+                    e.report("hosts", "give either url (one host) or hosts (several), not both")
+                }
+                e.list("hosts") { node, path in
+                    guard case let .scalar(text) = node, !text.string.isEmpty else {
+                        e.reader.report(node, path, "expected an http:// or https:// URL, got \(e.reader.describe(node))")
+                        return
+                    }
+                    let url = text.string
+                    guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                        e.reader.report(node, path, "expected an http:// or https:// URL, got \"\(url)\"")
+                        return
+                    }
+                    if es.hosts.contains(where: { ElasticsearchConfiguration.hostLabel($0) == ElasticsearchConfiguration.hostLabel(url) }) {
+                        e.reader.report(node, path, "\(ElasticsearchConfiguration.hostLabel(url)) is listed twice")
+                        return
+                    }
+                    es.hosts.append(url)
+                }
+                if e.child("hosts")?.sequence?.isEmpty == true { e.report("hosts", "must list at least one URL") }
+                if let first = es.hosts.first { es.url = first }
+            } else if let url = e.string("url") {
                 if url.hasPrefix("http://") || url.hasPrefix("https://") { es.url = url }
                 else { e.report("url", "expected an http:// or https:// URL, got \"\(url)\"") }
             } else if e.child("url") == nil {
-                e.reader.report(sinks.child("elasticsearch"), e.path("url"), "is required")
+                e.reader.report(sinks.child("elasticsearch"), e.path("url"), "is required (or hosts)")
+            }
+            e.object("failover", keys: ["health_check_interval", "backoff_initial", "backoff_max"]) { f in
+                if let v = f.duration("health_check_interval", range: 0.01...3_600) { es.failover.healthCheckInterval = .milliseconds(Int64(v * 1000)) }
+                if let v = f.duration("backoff_initial", range: 0.001...3_600) { es.failover.backoffInitial = .milliseconds(Int64(v * 1000)) }
+                if let v = f.duration("backoff_max", range: 0.001...86_400) { es.failover.backoffMax = .milliseconds(Int64(v * 1000)) }
             }
             if let v = e.string("index") { es.index = v }
             e.object("data_stream", keys: ["dataset", "namespace"]) { d in

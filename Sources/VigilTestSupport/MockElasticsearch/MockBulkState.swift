@@ -1,3 +1,4 @@
+import Foundation
 import VigilCore
 import VigilGzip
 
@@ -58,6 +59,9 @@ struct MockBulkState {
     var templates: [String: [UInt8]] = [:]
     var policies: [String: [UInt8]] = [:]
     var lastAuthorization: String?
+    /// The journal file's descriptor (-1: no journal) and the lines of documents created by the request being handled.
+    var journalFD: Int32 = -1
+    var journalPending: [UInt8] = []
     // Line numbers seen through `countField` (first 8 hex digits), for counting peers' loss/duplicates.
     var seenLines: [UInt64] = []
     var uniqueLines = 0
@@ -70,6 +74,31 @@ struct MockBulkState {
         closeNextRemaining = newFaults.closeMidResponseNext ?? 0
     }
 
+    // MARK: Journal
+
+    /// `index<TAB>id<TAB>document` (the document is one NDJSON line, so it holds no newline).
+    mutating func appendJournalLine(index: String, id: String, source: [UInt8]) {
+        journalPending.append(contentsOf: Array(index.utf8))
+        journalPending.append(9)
+        journalPending.append(contentsOf: Array(id.utf8))
+        journalPending.append(9)
+        journalPending.append(contentsOf: source)
+        journalPending.append(10)
+    }
+
+    /// Loads the documents of an existing journal (a node restarted on its data), then appends to it.
+    mutating func openJournal(path: String, storeBodies: Bool) throws {
+        if let data = FileManager.default.contents(atPath: path) {
+            for entry in MockElasticsearch.readJournal(Array(data)) where indices[entry.index]?[entry.id] == nil {
+                indices[entry.index, default: [:]][entry.id] = storeBodies ? entry.document : []
+                documentCount += 1
+            }
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        journalFD = fd
+    }
+
     // MARK: _bulk
 
     mutating func bulk(urlIndex: String?, query: [String: String], contentType: String?, contentEncoding: String?,
@@ -80,6 +109,18 @@ struct MockBulkState {
         var response = bulkResponse(urlIndex: urlIndex, query: query, contentType: contentType,
                                     contentEncoding: contentEncoding, rawBody: rawBody, limits: limits)
         response.delayMilliseconds = delay
+        // Written before the response exists, so whatever a client saw acknowledged survives a SIGKILL.
+        if journalFD >= 0, !journalPending.isEmpty {
+            journalPending.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let n = write(journalFD, bytes.baseAddress! + offset, bytes.count - offset)
+                    if n <= 0 { break }
+                    offset += n
+                }
+            }
+            journalPending.removeAll(keepingCapacity: true)
+        }
         if response.status == 200 {
             if closeNextRemaining > 0 {
                 closeNextRemaining -= 1
@@ -223,6 +264,7 @@ struct MockBulkState {
             } else {
                 indices[item.index, default: [:]][id] = limits.storeBodies ? source : []
                 documentCount += 1
+                if journalFD >= 0 { appendJournalLine(index: item.index, id: id, source: source) }
                 countLine(source, field: limits.countField)
             }
             if error != nil { anyError = true; if status != 409 { itemsRejected += 1 } }

@@ -40,9 +40,15 @@ public final class MockElasticsearch: Sendable {
         /// When set, requests must carry exactly this `Authorization` header, else `401`.
         public var requiredAuthorization: String?
         public var threads: Int
+        /// A file that keeps the node's documents across a crash: every document created is appended
+        /// (`index<TAB>id<TAB>document`) before the response that acknowledges it is sent, and the file's documents
+        /// are loaded at start. See ``readJournal(_:)``.
+        public var journalPath: String?
 
         public init(host: String = "127.0.0.1", port: Int = 0, maxRequestBytes: Int = 100 << 20, storeBodies: Bool = true,
-                    strictJSON: Bool = true, countField: String? = nil, requiredAuthorization: String? = nil, threads: Int = 1) {
+                    strictJSON: Bool = true, countField: String? = nil, requiredAuthorization: String? = nil, threads: Int = 1,
+                    journalPath: String? = nil) {
+            self.journalPath = journalPath
             self.host = host; self.port = port; self.maxRequestBytes = maxRequestBytes; self.storeBodies = storeBodies
             self.strictJSON = strictJSON; self.countField = countField; self.requiredAuthorization = requiredAuthorization
             self.threads = threads
@@ -80,7 +86,30 @@ public final class MockElasticsearch: Sendable {
     /// Starts listening and returns the port.
     @discardableResult
     public func start() async throws -> Int {
-        try await listen(port: configuration.port)
+        if let path = configuration.journalPath {
+            let storeBodies = configuration.storeBodies
+            try state.withLock { try $0.openJournal(path: path, storeBodies: storeBodies) }
+        }
+        return try await listen(port: configuration.port)
+    }
+
+    /// One document of a journal file.
+    public struct JournalEntry: Sendable, Equatable {
+        public var index: String
+        public var id: String
+        public var document: [UInt8]
+    }
+
+    /// The documents of a journal file's bytes, in the order they were created (a torn last line is skipped).
+    public static func readJournal(_ bytes: [UInt8]) -> [JournalEntry] {
+        var entries: [JournalEntry] = []
+        for line in bytes.split(separator: 10, omittingEmptySubsequences: true) {
+            let fields = line.split(separator: 9, maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[2].last == UInt8(ascii: "}") else { continue }
+            entries.append(JournalEntry(index: String(decoding: fields[0], as: UTF8.self), id: String(decoding: fields[1], as: UTF8.self),
+                                        document: Array(fields[2])))
+        }
+        return entries
     }
 
     /// The port it listens on (kept while connections are refused).
@@ -91,6 +120,10 @@ public final class MockElasticsearch: Sendable {
     public func stop() async throws {
         try await stopListening()
         try await group.shutdownGracefully()
+        state.withLock { s in
+            if s.journalFD >= 0 { close(s.journalFD) }
+            s.journalFD = -1
+        }
     }
 
     private func listen(port: Int) async throws -> Int {
@@ -203,8 +236,10 @@ public final class MockElasticsearch: Sendable {
             case (.POST, "reset"):
                 state.withLock { s in
                     let faults = s.faults
+                    let journal = s.journalFD
                     s = MockBulkState()
                     s.setFaults(faults)
+                    s.journalFD = journal
                 }
                 return (.json(200, #"{"acknowledged":true}"#), nil)
             default:
