@@ -135,7 +135,7 @@ var targets: [Target] = [
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "HTTPTypes", package: "swift-http-types")],
         swiftSettings: strict),
-    .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport", "VigilPostgres", .product(name: "Yams", package: "Yams")],
+    .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport", "VigilPostgres", "VigilRemoteWrite", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
 ]
 

@@ -18,11 +18,21 @@ public struct RemoteWriteEncoder: Sendable {
         public var samples: [DecodedSample]
 
         public var name: String? { labels.first { $0.name == "__name__" }?.value }
+
+        public init(labels: [MetricLabel], samples: [DecodedSample]) {
+            self.labels = labels
+            self.samples = samples
+        }
     }
 
     public struct DecodedSample: Sendable, Equatable {
         public var timestampMillis: Int64
         public var value: Double
+
+        public init(timestampMillis: Int64, value: Double) {
+            self.timestampMillis = timestampMillis
+            self.value = value
+        }
     }
 
     /// A body that is not a snappy-compressed `WriteRequest`.
