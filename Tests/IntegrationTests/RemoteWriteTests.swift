@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilCore
 import VigilRemoteWrite
 
 /// Remote write from the built agent: to a real Prometheus with its receiver on (the samples read back through
