@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev libisal-dev prometheus prometheus-alertmanager openssl curl ca-certificates python3 python3-venv postgresql
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev libisal-dev libsnappy-dev prometheus prometheus-alertmanager openssl curl ca-certificates python3 python3-venv postgresql
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 export VIGIL_REVISION := $(REVISION)
 

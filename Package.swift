@@ -22,6 +22,8 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     // Shared state for a fleet (storage.shared): only VigilPostgres, and through it the runtime, depends on it.
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    // Prometheus remote write's protobuf messages: only VigilRemoteWrite depends on it.
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
 ]
 
 var targets: [Target] = [
@@ -34,6 +36,8 @@ var targets: [Target] = [
     // ISA-L's igzip compresses bulk requests (see VigilGzip: zlib level 1 cost more CPU than the rest of the
     // shipping path together); zlib stays for decompression and for levels 4...9.
     .target(name: "CISAL", linkerSettings: [.linkedLibrary("isal")]),
+    // Snappy block compression for Prometheus remote write.
+    .target(name: "CSnappy", linkerSettings: [.linkedLibrary("snappy")]),
     .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
     .target(name: "VigilGzip", dependencies: ["CZlib", "CISAL"], swiftSettings: strict),
@@ -50,6 +54,14 @@ var targets: [Target] = [
     .target(
         name: "VigilElasticsearch",
         dependencies: ["VigilCore", "VigilStorage", "VigilHTTPClient", "VigilGzip", "VigilInternalEvents",
+                       .product(name: "Logging", package: "swift-log"),
+                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+        swiftSettings: strict),
+    // Prometheus remote write 1.0: registry snapshots as protobuf + snappy, a durable queue, the sender.
+    .target(
+        name: "VigilRemoteWrite",
+        dependencies: ["VigilCore", "VigilHTTPClient", "CSnappy",
+                       .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
         swiftSettings: strict),
@@ -82,7 +94,7 @@ var targets: [Target] = [
         name: "VigilRuntime",
         dependencies: ["VigilCore", "VigilStorage", "VigilHTTPClient", "VigilElasticsearch", "VigilSources", "VigilServer", "VigilGzip",
                        "VigilInternalEvents",
-                       "VigilPostgres",
+                       "VigilPostgres", "VigilRemoteWrite",
                        .product(name: "Yams", package: "Yams"),
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,6 +125,7 @@ var targets: [Target] = [
     .testTarget(name: "VigilStorageTests", dependencies: ["VigilStorage", "VigilCore"], swiftSettings: strict),
     .testTarget(name: "VigilHTTPClientTests", dependencies: ["VigilHTTPClient", "VigilCore", "VigilTestSupport"], swiftSettings: strict),
     .testTarget(name: "VigilElasticsearchTests", dependencies: ["VigilElasticsearch", "VigilHTTPClient", "VigilTestSupport"], swiftSettings: strict),
+    .testTarget(name: "VigilRemoteWriteTests", dependencies: ["VigilRemoteWrite", "VigilCore", "CSnappy"], swiftSettings: strict),
     .testTarget(name: "VigilSourcesTests", dependencies: ["VigilSources"], swiftSettings: strict),
     .testTarget(
         name: "VigilServerTests",
@@ -122,7 +135,7 @@ var targets: [Target] = [
                        .product(name: "Logging", package: "swift-log"),
                        .product(name: "HTTPTypes", package: "swift-http-types")],
         swiftSettings: strict),
-    .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport", "VigilPostgres", .product(name: "Yams", package: "Yams")],
+    .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport", "VigilPostgres", "VigilRemoteWrite", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
 ]
 
@@ -130,7 +143,7 @@ if includeBenchmarks {
     dependencies.append(.package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"))
     targets.append(.executableTarget(
         name: "VigilBench",
-        dependencies: ["VigilCore", "VigilRuntime", "VigilServer", "VigilGzip",
+        dependencies: ["VigilCore", "VigilRuntime", "VigilServer", "VigilGzip", "VigilRemoteWrite",
                        .product(name: "Prometheus", package: "swift-prometheus")],
         path: "Benchmarks/VigilBench",
         swiftSettings: strict))

@@ -33,6 +33,7 @@ BENCHMARKS=(
   "evaluate|RUNS=1 ROWS=10000 Benchmarks/evaluate/run.sh|vigil evaluate vs Evidently|${EVIDENTLY_PYTHON:-$ROOT/.venv-evidently/bin/python}"
   "postgres|Benchmarks/postgres/run.sh 10 100 4|the shared label join through PostgreSQL vs pgbench running the same statements|pgbench runuser"
   "postgres-agent|Benchmarks/postgres/agent.sh 20000 1|the label join end to end through one agent: local (SQLite) vs storage.shared (PostgreSQL)|runuser"
+  "remotewrite|Benchmarks/remotewrite/run.sh 2000 5|remote write to a Prometheus receiver vs Prometheus in agent mode remote-writing the same series|prometheus"
   "rollouts|Benchmarks/rollouts/run.sh|vigil simulate vs a fixed-threshold policy (rewrites Benchmarks/rollouts/results)|"
 )
 

@@ -8,6 +8,7 @@ import VigilServer
 import VigilStorage
 import VigilElasticsearch
 import VigilHTTPClient
+import VigilRemoteWrite
 
 /// Command-line overrides for `vigil agent`.
 public struct AgentOptions: Sendable {
@@ -142,6 +143,15 @@ public enum Agent {
 
         services.append(contentsOf: try SourceWiring.services(config, pipeline: pipeline, registry: registry, storage: storage,
                                                                logger: logger, onAccepted: onAccepted))
+
+        // Remote write: the agent pushes its own metrics; its queue lives in the data folder.
+        if let remoteWrite = config.remoteWrite {
+            let writer = try RemoteWriter(configuration: remoteWrite, registry: registry,
+                                          queueDirectory: config.storage.dataDir + "/remote_write", logger: logger)
+            services.append(.init(service: writer))
+            logger.info("remote write enabled", metadata: ["remote_write.url": "\(redactedURL(remoteWrite.url))",
+                                                           "remote_write.interval": "\(remoteWrite.interval)"])
+        }
 
         let listenHost = config.server.host
         let server = VigilHTTPServer(.init(

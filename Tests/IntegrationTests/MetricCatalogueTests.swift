@@ -20,6 +20,12 @@ struct MetricCatalogueTests {
     static let tlsOnlyFamilies: Set<String> = ["vigil_tls_reloads_total", "vigil_tls_certificate_expiry_timestamp_seconds"]
     /// Families registered only with storage.shared (SharedStatePostgresTests and SharedLabelJoinTests serve them).
     static let sharedOnlyFamilies: Set<String> = ["vigil_shared_state_errors_total", "vigil_shared_join_outbox_rows"]
+    /// Families registered only with remote_write (RemoteWriteTests serves them).
+    static let remoteWriteOnlyFamilies: Set<String> = [
+        "vigil_remote_write_samples_total", "vigil_remote_write_requests_total", "vigil_remote_write_dropped_total",
+        "vigil_remote_write_queue_bytes", "vigil_remote_write_queue_requests",
+        "vigil_remote_write_last_success_timestamp_seconds", "vigil_remote_write_request_duration_seconds",
+    ]
 
     @Test func catalogueListsExactlyTheFamiliesOfAFullyConfiguredAgent() throws {
         let catalogue = try Self.loadCatalogue()
@@ -53,7 +59,7 @@ struct MetricCatalogueTests {
             #expect(catalogue[name] == nil, "\(name) is user-named (metrics_from_logs) and must not be in docs/metrics.md")
         }
         // The TLS families exist only with server.tls; TLSServerTests serves them and checks their series.
-        let optional = Self.tlsOnlyFamilies.union(Self.sharedOnlyFamilies)
+        let optional = Self.tlsOnlyFamilies.union(Self.sharedOnlyFamilies).union(Self.remoteWriteOnlyFamilies)
         for name in optional { #expect(catalogue[name] != nil, "\(name) is missing from docs/metrics.md") }
         var tlsServed = exposed
         for name in optional { tlsServed.families.removeValue(forKey: name) }

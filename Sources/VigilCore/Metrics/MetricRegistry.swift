@@ -209,6 +209,9 @@ public final class MetricRegistry: Sendable {
         }
     }
 
+    /// The families after running the collectors, for ``snapshot()``.
+    func prepareFamiliesForSnapshot() -> [Family] { prepareFamilies() }
+
     private func prepareFamilies() -> [Family] {
         let collectors = state.withLock { $0.collectors }
         for collector in collectors { collector() }

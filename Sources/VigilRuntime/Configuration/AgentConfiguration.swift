@@ -1,6 +1,7 @@
 import VigilCore
 import VigilPostgres
 import VigilElasticsearch
+import VigilRemoteWrite
 import VigilServer
 
 /// The agent's whole configuration. Every field has a default, so `vigil agent` runs without a file.
@@ -23,6 +24,8 @@ public struct AgentConfiguration: Sendable {
     public var actions = ActionSettings()
     /// Service-level objectives; `vigil rules generate` renders their Prometheus rules (docs/alerts.md).
     public var slos: [ServiceLevelObjective] = []
+    /// `remote_write`: the agent pushes its own metrics to a Prometheus remote write receiver (docs/remote-write.md).
+    public var remoteWrite: RemoteWriteConfiguration?
     /// The folder of the configuration file, against which relative profile paths are resolved.
     public var baseDirectory: String?
 

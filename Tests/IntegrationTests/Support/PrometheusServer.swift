@@ -2,13 +2,14 @@ import Foundation
 
 /// Debian's Prometheus (`/usr/bin/prometheus`) on a free loopback port with a temp config and storage:
 /// scrapes the given targets as `job="vigil"` every second, evaluates `ruleFiles` every second and sends
-/// alerts to an Alertmanager. Stopped by PID with the test (``stop()``, or the child's `deinit`).
+/// alerts to an Alertmanager; with `remoteWriteReceiver` it also accepts remote write on `/api/v1/write`. Stopped
+/// by PID with the test (``stop()``, or the child's `deinit`).
 final class PrometheusServer: @unchecked Sendable {
     let child: ChildProcess
     let port: Int
     var api: String { "http://127.0.0.1:\(port)/api/v1" }
 
-    init(targets: [Int], ruleFiles: [URL] = [], alertmanager: String? = nil, directory: URL) throws {
+    init(targets: [Int], ruleFiles: [URL] = [], alertmanager: String? = nil, remoteWriteReceiver: Bool = false, directory: URL) throws {
         port = try Harness.freePort()
         var config = """
         global:
@@ -34,13 +35,14 @@ final class PrometheusServer: @unchecked Sendable {
 
             """
         }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("prometheus.yml")
         try config.write(to: file, atomically: true, encoding: .utf8)
         child = try ChildProcess("prometheus", path: "/usr/bin/prometheus", arguments: [
             "--config.file=\(file.path)",
             "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
             "--web.listen-address=127.0.0.1:\(port)",
-        ], directory: directory)
+        ] + (remoteWriteReceiver ? ["--web.enable-remote-write-receiver"] : []), directory: directory)
         let child = self.child, ready = "http://127.0.0.1:\(port)/-/ready"
         _ = try Harness.eventually("prometheus ready", seconds: 60) { () -> Bool? in
             guard child.isRunning else { throw HarnessError("prometheus exited: \(child.stderr.suffix(2000))") }
