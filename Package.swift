@@ -22,6 +22,8 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     // Shared state for a fleet (storage.shared): only VigilPostgres, and through it the runtime, depends on it.
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    // OTLP/HTTP logs (protobuf): only VigilOTLP (and its tests) depend on it.
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
 ]
 
 var targets: [Target] = [
@@ -78,10 +80,22 @@ var targets: [Target] = [
                        .product(name: "NIOSSL", package: "swift-nio-ssl"),
                        .product(name: "Logging", package: "swift-log")],
         swiftSettings: strict),
+    // OTLP/HTTP logs receiver: the OTLP protobuf/JSON messages (generated from protos/), their mapping to ECS
+    // events and the `POST /v1/logs` listener on the OTLP port.
+    .target(
+        name: "VigilOTLP",
+        dependencies: ["VigilCore", "VigilServer", "VigilGzip",
+                       .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                       .product(name: "Hummingbird", package: "hummingbird"),
+                       .product(name: "HummingbirdCore", package: "hummingbird"),
+                       .product(name: "HTTPTypes", package: "swift-http-types"),
+                       .product(name: "NIOCore", package: "swift-nio"),
+                       .product(name: "Logging", package: "swift-log")],
+        swiftSettings: strict),
     .target(
         name: "VigilRuntime",
         dependencies: ["VigilCore", "VigilStorage", "VigilHTTPClient", "VigilElasticsearch", "VigilSources", "VigilServer", "VigilGzip",
-                       "VigilInternalEvents",
+                       "VigilInternalEvents", "VigilOTLP",
                        "VigilPostgres",
                        .product(name: "Yams", package: "Yams"),
                        .product(name: "Logging", package: "swift-log"),
@@ -120,6 +134,13 @@ var targets: [Target] = [
                        .product(name: "HummingbirdTesting", package: "hummingbird"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                        .product(name: "Logging", package: "swift-log"),
+                       .product(name: "HTTPTypes", package: "swift-http-types")],
+        swiftSettings: strict),
+    .testTarget(
+        name: "VigilOTLPTests",
+        dependencies: ["VigilOTLP", "VigilServer", "VigilCore",
+                       .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                       .product(name: "HummingbirdTesting", package: "hummingbird"),
                        .product(name: "HTTPTypes", package: "swift-http-types")],
         swiftSettings: strict),
     .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport", "VigilPostgres", .product(name: "Yams", package: "Yams")],
