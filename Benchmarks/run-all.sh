@@ -31,6 +31,7 @@ BENCHMARKS=(
   "drift|OUT=$OUT/drift Benchmarks/drift/bench.sh|drift detectors and KS vs River and SciPy|${VENV:-$ROOT/.venv-drift}/bin/python"
   "evaluate|RUNS=1 ROWS=10000 Benchmarks/evaluate/run.sh|vigil evaluate vs Evidently|${EVIDENTLY_PYTHON:-$ROOT/.venv-evidently/bin/python}"
   "postgres|Benchmarks/postgres/run.sh 10 100 4|the shared label join through PostgreSQL vs pgbench running the same statements|pgbench runuser"
+  "otlp|LINES=20000 ROUNDS=1 RESULTS_DIR=$OUT/otlp Benchmarks/otlp/run.sh|OTLP/HTTP protobuf logs vs NDJSON into the same agent|python3 $SHARED/bench/gen_logs.py curl"
   "rollouts|Benchmarks/rollouts/run.sh|vigil simulate vs a fixed-threshold policy (rewrites Benchmarks/rollouts/results)|"
 )
 
