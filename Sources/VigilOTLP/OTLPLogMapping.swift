@@ -144,7 +144,11 @@ struct OTLPLogMapping: Sendable {
         resource.forEach(place)
         if kubernetes { doc.string("orchestrator.type", "kubernetes") }
         if let scope {
-            if !scope.version.isEmpty { Self.label("otel.scope.version", .string(scope.version), labels: &labels, numeric: &numericLabels) }
+            if !scope.version.isEmpty {
+                var version = AnyValue()
+                version.stringValue = scope.version
+                Self.label("otel.scope.version", version, labels: &labels, numeric: &numericLabels)
+            }
             for attribute in scope.attributes {
                 Self.label(attribute.key, attribute.value, labels: &labels, numeric: &numericLabels)
             }
