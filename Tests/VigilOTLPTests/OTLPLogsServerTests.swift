@@ -194,7 +194,8 @@ struct OTLPLogsServerTests {
                                      body: ByteBuffer(bytes: body)) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.retryAfter] == "2")
-                #expect(try RPCStatus(serializedBytes: Array(response.body.readableBytesView)).code == 14)
+                let status = try RPCStatus(serializedBytes: Array(response.body.readableBytesView))
+                #expect(status.code == 14)
             }
         }
         #expect(f.metric(#"vigil_ingest_requests_total{endpoint="otlp_logs",outcome="busy"}"#) == 1)

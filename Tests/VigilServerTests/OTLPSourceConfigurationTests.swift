@@ -41,7 +41,7 @@ struct OTLPSourceConfigurationTests {
     ]
 
     @Test(arguments: refusals.indices)
-    func refusals(_ index: Int) {
+    func refusedWithFileLineColumn(_ index: Int) {
         let c = Self.refusals[index]
         do {
             _ = try ConfigurationLoader.parse(yaml: c.yaml, file: "t.yaml")
