@@ -27,13 +27,13 @@ struct OTLPSourceConfigurationTests {
 
     static let refusals: [(yaml: String, expected: String)] = [
         ("sources:\n  - { type: otlp, listen: \"4318\" }\n",
-         "t.yaml:2:30: sources[0].listen: expected HOST:PORT such as 127.0.0.1:4318, got \"4318\""),
+         "t.yaml:2:27: sources[0].listen: expected HOST:PORT such as 127.0.0.1:4318, got \"4318\""),
         ("sources:\n  - { type: otlp, max_request_bytes: 12 }\n",
-         "t.yaml:2:39: sources[0].max_request_bytes:"),
+         "t.yaml:2:38: sources[0].max_request_bytes: must be between 1024 and 1073741824 bytes, got 12"),
         ("sources:\n  - { type: otlp, lisen: \"127.0.0.1:4318\" }\n",
          "t.yaml:2:19: sources[0].lisen: unknown key \"lisen\"; did you mean \"listen\"?"),
         ("sources:\n  - { type: otlp }\n  - { type: otlp, listen: \":4319\" }\n",
-         "t.yaml:3:11: sources[1].type: only one otlp source is allowed"),
+         "t.yaml:3:13: sources[1].type: only one otlp source is allowed"),
         ("sources:\n  - { type: otpl }\n",
          "unknown source type \"otpl\"; types are file, http, stdin, otlp; did you mean \"otlp\"?"),
         ("auth:\n  tokens:\n    - { name: a, sha256: \"\(String(repeating: "ab", count: 32))\", roles: [ingest] }\nsources:\n  - { type: otlp, listen: \"0.0.0.0:4318\" }\n",
