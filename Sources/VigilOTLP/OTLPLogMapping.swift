@@ -210,7 +210,7 @@ struct OTLPLogMapping: Sendable {
     }
 
     static func label(_ key: String, _ value: AnyValue, labels: inout JSONObjectBuilder, numeric: inout JSONObjectBuilder) {
-        let name = String(key.map { $0 == "." ? "_" : $0 })
+        let name = key.utf8.contains(UInt8(ascii: ".")) ? String(decoding: key.utf8.map { $0 == UInt8(ascii: ".") ? UInt8(ascii: "_") : $0 }, as: UTF8.self) : key
         switch value.value {
         case .intValue?, .doubleValue?: numeric.value(name, value)
         default: labels.string(name, text(of: value))
@@ -254,6 +254,24 @@ struct JSONObjectBuilder {
         return true
     }
 
+    /// Decimal digits without an intermediate String.
+    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            out.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
     /// An AnyValue as JSON: a non-finite double as the string `"NaN"`, `"Infinity"` or `"-Infinity"` (JSON has
     /// no such numbers), bytes as a base64 string, an empty value as `null`; a map's repeated key keeps its
     /// first value.
@@ -262,7 +280,7 @@ struct JSONObjectBuilder {
         case nil: out.append(contentsOf: Array("null".utf8))
         case .stringValue(let s)?: JSONString.appendQuoted(s.utf8, to: &out)
         case .boolValue(let b)?: out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .intValue(let i)?: out.append(contentsOf: Array(String(i).utf8))
+        case .intValue(let i)?: appendInteger(i, to: &out)
         case .doubleValue(let d)?:
             if d.isFinite {
                 out.append(contentsOf: Array((d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)").utf8))

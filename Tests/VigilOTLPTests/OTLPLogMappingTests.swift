@@ -139,3 +139,12 @@ struct OTLPLogMappingTests {
         #expect(docs[7] == #"{"message":"111","log.logger":"scope1","service":"svc1"}"#)
     }
 }
+
+extension OTLPLogMappingTests {
+    @Test(arguments: [0, 7, -7, 10, 1_234_567_890, Int64.max, Int64.min] as [Int64])
+    func integersAreWrittenAsDecimal(_ value: Int64) {
+        var out: [UInt8] = []
+        JSONObjectBuilder.appendInteger(value, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == String(value))
+    }
+}
