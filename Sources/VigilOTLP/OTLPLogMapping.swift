@@ -227,7 +227,7 @@ struct JSONObjectBuilder {
 
     mutating func string(_ key: String, _ value: String) {
         guard begin(key) else { return }
-        JSONString.appendQuoted(value.utf8, to: &out)
+        Self.appendQuoted(value, to: &out)
     }
 
     mutating func value(_ key: String, _ value: AnyValue) {
@@ -249,9 +249,39 @@ struct JSONObjectBuilder {
     private mutating func begin(_ key: String) -> Bool {
         guard keys.insert(key).inserted else { return false }
         if out.count > 1 { out.append(UInt8(ascii: ",")) }
-        JSONString.appendQuoted(key.utf8, to: &out)
+        Self.appendQuoted(key, to: &out)
         out.append(UInt8(ascii: ":"))
         return true
+    }
+
+    /// `"text"` with `"`, `\\` and control characters escaped. Not the core's generic `JSONString.appendQuoted`:
+    /// called from another module it runs unspecialised, through protocol witnesses per byte, and was the
+    /// receiver's largest cost in a profile.
+    static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            out.append(UInt8(ascii: "\""))
+            var plain = true
+            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { plain = false; break }
+            if plain {
+                out.append(contentsOf: bytes)
+            } else {
+                let hex = Array("0123456789abcdef".utf8)
+                for b in bytes {
+                    switch b {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
+                    case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+                    case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+                    case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+                    case 0..<0x20:
+                        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                                hex[Int(b >> 4)], hex[Int(b & 15)]])
+                    default: out.append(b)
+                    }
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
     }
 
     /// Decimal digits without an intermediate String.
@@ -278,16 +308,16 @@ struct JSONObjectBuilder {
     static func appendValue(_ value: AnyValue, to out: inout [UInt8]) {
         switch value.value {
         case nil: out.append(contentsOf: Array("null".utf8))
-        case .stringValue(let s)?: JSONString.appendQuoted(s.utf8, to: &out)
+        case .stringValue(let s)?: appendQuoted(s, to: &out)
         case .boolValue(let b)?: out.append(contentsOf: Array((b ? "true" : "false").utf8))
         case .intValue(let i)?: appendInteger(i, to: &out)
         case .doubleValue(let d)?:
             if d.isFinite {
                 out.append(contentsOf: Array((d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)").utf8))
             } else {
-                JSONString.appendQuoted((d.isNaN ? "NaN" : d > 0 ? "Infinity" : "-Infinity").utf8, to: &out)
+                appendQuoted(d.isNaN ? "NaN" : d > 0 ? "Infinity" : "-Infinity", to: &out)
             }
-        case .bytesValue(let data)?: JSONString.appendQuoted(data.base64EncodedString().utf8, to: &out)
+        case .bytesValue(let data)?: appendQuoted(data.base64EncodedString(), to: &out)
         case .arrayValue(let array)?:
             out.append(UInt8(ascii: "["))
             for (i, element) in array.values.enumerated() {
