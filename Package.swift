@@ -22,7 +22,7 @@ var dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     // Shared state for a fleet (storage.shared): only VigilPostgres, and through it the runtime, depends on it.
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-    // Prometheus remote write's protobuf messages: only VigilRemoteWrite depends on it.
+    // Protobuf messages (Prometheus remote write, OTLP logs): only VigilRemoteWrite and VigilOTLP depend on it.
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
 ]
 
@@ -90,10 +90,22 @@ var targets: [Target] = [
                        .product(name: "NIOSSL", package: "swift-nio-ssl"),
                        .product(name: "Logging", package: "swift-log")],
         swiftSettings: strict),
+    // OTLP/HTTP logs receiver: the OTLP protobuf/JSON messages (generated from protos/), their mapping to ECS
+    // events and the `POST /v1/logs` listener on the OTLP port.
+    .target(
+        name: "VigilOTLP",
+        dependencies: ["VigilCore", "VigilServer", "VigilGzip",
+                       .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                       .product(name: "Hummingbird", package: "hummingbird"),
+                       .product(name: "HummingbirdCore", package: "hummingbird"),
+                       .product(name: "HTTPTypes", package: "swift-http-types"),
+                       .product(name: "NIOCore", package: "swift-nio"),
+                       .product(name: "Logging", package: "swift-log")],
+        swiftSettings: strict),
     .target(
         name: "VigilRuntime",
         dependencies: ["VigilCore", "VigilStorage", "VigilHTTPClient", "VigilElasticsearch", "VigilSources", "VigilServer", "VigilGzip",
-                       "VigilInternalEvents",
+                       "VigilInternalEvents", "VigilOTLP",
                        "VigilPostgres", "VigilRemoteWrite",
                        .product(name: "Yams", package: "Yams"),
                        .product(name: "Logging", package: "swift-log"),
@@ -133,6 +145,13 @@ var targets: [Target] = [
                        .product(name: "HummingbirdTesting", package: "hummingbird"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                        .product(name: "Logging", package: "swift-log"),
+                       .product(name: "HTTPTypes", package: "swift-http-types")],
+        swiftSettings: strict),
+    .testTarget(
+        name: "VigilOTLPTests",
+        dependencies: ["VigilOTLP", "VigilServer", "VigilCore",
+                       .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                       .product(name: "HummingbirdTesting", package: "hummingbird"),
                        .product(name: "HTTPTypes", package: "swift-http-types")],
         swiftSettings: strict),
     .testTarget(name: "IntegrationTests", dependencies: ["VigilRuntime", "VigilTestSupport", "VigilPostgres", "VigilRemoteWrite", .product(name: "Yams", package: "Yams")],

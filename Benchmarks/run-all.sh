@@ -34,6 +34,7 @@ BENCHMARKS=(
   "postgres|Benchmarks/postgres/run.sh 10 100 4|the shared label join through PostgreSQL vs pgbench running the same statements|pgbench runuser"
   "postgres-agent|Benchmarks/postgres/agent.sh 20000 1|the label join end to end through one agent: local (SQLite) vs storage.shared (PostgreSQL)|runuser"
   "remotewrite|Benchmarks/remotewrite/run.sh 2000 5|remote write to a Prometheus receiver vs Prometheus in agent mode remote-writing the same series|prometheus"
+  "otlp|LINES=20000 ROUNDS=1 RESULTS_DIR=$OUT/otlp Benchmarks/otlp/run.sh|OTLP/HTTP protobuf logs vs NDJSON into the same agent|python3 $SHARED/bench/gen_logs.py curl"
   "rollouts|Benchmarks/rollouts/run.sh|vigil simulate vs a fixed-threshold policy (rewrites Benchmarks/rollouts/results)|"
 )
 

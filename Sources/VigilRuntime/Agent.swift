@@ -8,6 +8,7 @@ import VigilServer
 import VigilStorage
 import VigilElasticsearch
 import VigilHTTPClient
+import VigilOTLP
 import VigilRemoteWrite
 
 /// Command-line overrides for `vigil agent`.
@@ -178,8 +179,22 @@ public enum Agent {
             readiness.markReady("server")
             logger.info("server started", metadata: ["listen": "\(listenHost):\(port)", "metrics": "\(scheme)://\(listenHost):\(port)/metrics"])
         }
-        // The server is last: it stops first on shutdown, so no request is accepted that cannot be stored.
+        // The servers are last: they stop first on shutdown, so no request is accepted that cannot be stored.
         services.append(.init(service: app))
+        if let otlp = config.otlpSource {
+            readiness.register("otlp")
+            let receiver = OTLPLogsServer(.init(
+                registry: registry, authenticator: Authenticator(tokens: config.auth.tokens),
+                ingestor: RuntimeIngestor(pipeline: pipeline, writer: storage.writer, io: storage.io, now: nowMillis,
+                                          source: "otlp", onAccepted: onAccepted),
+                maxRequestBytes: Int(otlp.maxRequestBytes), fields: config.pipeline.fields,
+                makeRequestID: { UUID().uuidString.lowercased() }))
+            let otlpApp = receiver.makeApplication(host: otlp.host, port: otlp.port, tls: tlsStore, logger: logger) { port in
+                readiness.markReady("otlp")
+                logger.info("otlp receiver started", metadata: ["listen": "\(otlp.host):\(port)", "endpoint": "\(scheme)://\(otlp.host):\(port)/v1/logs"])
+            }
+            services.append(.init(service: otlpApp))
+        }
 
         let group = ServiceGroup(configuration: .init(
             services: services,

@@ -86,7 +86,7 @@ public enum Ship {
                     sources.append(.file(file))
                 case .stdin:
                     sources.append(source)
-                case .http:
+                case .http, .otlp:
                     continue
                 }
             }
@@ -163,7 +163,7 @@ public enum Ship {
         switch source {
         case .file(let file): file.name
         case .stdin: "stdin"
-        case .http: nil
+        case .http, .otlp: nil
         }
     }
 }

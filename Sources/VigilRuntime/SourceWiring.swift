@@ -32,7 +32,7 @@ enum SourceWiring {
         var checkpoints: [FileCheckpoint]?
         for source in config.sources {
             switch source {
-            case .http:
+            case .http, .otlp:
                 continue
             case .file(let file):
                 if checkpoints == nil { checkpoints = try storage.spool.loadCheckpoints() }

@@ -126,9 +126,11 @@ struct MetricCatalogueTests {
         """.write(to: log, atomically: true, encoding: .utf8)
         let stdinFile = dir.appendingPathComponent("stdin.ndjson")
         try "{\"message\":\"from stdin\",\"service\":\"batch\",\"level\":\"warn\"}\n[1,2]\n".write(to: stdinFile, atomically: true, encoding: .utf8)
+        let otlpPort = try Harness.freePort()
         let config = """
         sources:
           - { type: http }
+          - { type: otlp, listen: "127.0.0.1:\(otlpPort)" }
           - { type: file, name: app, paths: ["\(log.path)"], scan_interval: 100ms }
           - { type: stdin }
         redact:

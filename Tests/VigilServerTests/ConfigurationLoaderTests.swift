@@ -55,7 +55,7 @@ struct ConfigurationLoaderTests {
         ("server:\n  listen: nowhere\n", "t.yaml:2:11: server.listen: expected HOST:PORT"),
         ("server:\n  max_body_bytes: lots\n", "t.yaml:2:19: server.max_body_bytes: expected a size"),
         ("storage:\n  spool:\n    max_bytes: 10\n", "t.yaml:3:16: storage.spool.max_bytes: must be between"),
-        ("sources:\n  - type: fil\n", "sources[0].type: unknown source type \"fil\"; types are file, http, stdin; did you mean \"file\"?"),
+        ("sources:\n  - type: fil\n", "sources[0].type: unknown source type \"fil\"; types are file, http, stdin, otlp; did you mean \"file\"?"),
         ("sources:\n  - type: file\n", "sources[0].paths: a file source needs at least one path"),
         ("sinks:\n  elasticsearch:\n    url: es:9200\n", "t.yaml:3:10: sinks.elasticsearch.url: expected an http:// or https:// URL"),
         ("sinks:\n  elasticsearch:\n    url: http://x\n    gzip_level: 12\n", "sinks.elasticsearch.gzip_level: must be between 0 and 9, got 12"),

@@ -138,6 +138,15 @@ public struct HTTPSourceSettings: Sendable, Equatable {
     public init() {}
 }
 
+/// `- type: otlp`: the OTLP/HTTP logs receiver (`POST /v1/logs`, protobuf or JSON) on its own port.
+public struct OTLPSourceSettings: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    /// 4318 is the port OTLP/HTTP exporters send to by default.
+    public var port = 4318
+    public var maxRequestBytes: Int64 = 10 * 1024 * 1024
+    public init() {}
+}
+
 public struct StdinSourceSettings: Sendable, Equatable {
     public var format: LineFormat = .json
     public init() {}
@@ -147,6 +156,15 @@ public enum SourceSettings: Sendable, Equatable {
     case file(FileSourceSettings)
     case http(HTTPSourceSettings)
     case stdin(StdinSourceSettings)
+    case otlp(OTLPSourceSettings)
+}
+
+extension AgentConfiguration {
+    /// The `otlp` source, when one is configured (at most one is allowed).
+    public var otlpSource: OTLPSourceSettings? {
+        for source in sources { if case .otlp(let settings) = source { return settings } }
+        return nil
+    }
 }
 
 public struct LocalSinkSettings: Sendable, Equatable {

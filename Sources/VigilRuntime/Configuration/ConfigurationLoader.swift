@@ -63,6 +63,15 @@ public enum ConfigurationLoader {
             let listen = root?.mapping?["server"]?.mapping?["listen"]
             reader.report(listen ?? root?.mapping?["auth"], listen == nil ? "auth.tokens" : "server.listen", problem)
         }
+        if reader.issues.isEmpty, let otlp = config.otlpSource {
+            // The OTLP port takes the same bearer tokens, so it must pass the same rule as the API port.
+            var listener = config.server
+            listener.host = otlp.host
+            if let problem = listener.insecureTokenProblem(tokensConfigured: config.auth.isEnabled) {
+                let node = root?.mapping?["sources"]?.sequence?.first { $0.mapping?["type"]?.string == "otlp" }
+                reader.report(node?.mapping?["listen"] ?? node, "sources.otlp.listen", problem)
+            }
+        }
         if !reader.issues.isEmpty { throw ConfigurationError(issues: reader.issues) }
         return config
     }
@@ -282,6 +291,23 @@ public enum ConfigurationLoader {
                 }
             case "http":
                 top.reader.object(node, path, keys: ["type"]) { _ in sources.append(.http(HTTPSourceSettings())) }
+            case "otlp":
+                top.reader.object(node, path, keys: ["type", "listen", "max_request_bytes"]) { o in
+                    var otlp = OTLPSourceSettings()
+                    if let listen = o.string("listen") {
+                        if let (host, port) = ServerSettings.parseListen(listen) {
+                            otlp.host = host; otlp.port = port
+                        } else {
+                            o.report("listen", "expected HOST:PORT such as 127.0.0.1:4318, got \"\(listen)\"")
+                        }
+                    }
+                    if let v = o.bytes("max_request_bytes", range: 1_024...(1 << 30)) { otlp.maxRequestBytes = v }
+                    if sources.contains(where: { if case .otlp = $0 { return true } else { return false } }) {
+                        top.reader.report(node.mapping?["type"], "\(path).type", "only one otlp source is allowed (it is one listener)")
+                    } else {
+                        sources.append(.otlp(otlp))
+                    }
+                }
             case "stdin":
                 top.reader.object(node, path, keys: ["type", "format"]) { s in
                     var stdin = StdinSourceSettings()
@@ -289,10 +315,10 @@ public enum ConfigurationLoader {
                     sources.append(.stdin(stdin))
                 }
             case nil:
-                top.reader.report(node, "\(path).type", "is required: one of file, http, stdin")
+                top.reader.report(node, "\(path).type", "is required: one of file, http, stdin, otlp")
             case let other?:
-                var message = "unknown source type \"\(other)\"; types are file, http, stdin"
-                if let guess = ConfigReader.suggestion(for: other, among: ["file", "http", "stdin"]) { message += "; did you mean \"\(guess)\"?" }
+                var message = "unknown source type \"\(other)\"; types are file, http, stdin, otlp"
+                if let guess = ConfigReader.suggestion(for: other, among: ["file", "http", "stdin", "otlp"]) { message += "; did you mean \"\(guess)\"?" }
                 top.reader.report(node.mapping?["type"], "\(path).type", message)
             }
         }

@@ -1,0 +1,17 @@
+import SwiftProtobuf
+
+// Short names for the generated OTLP messages (Generated/, from protos/ by scripts/generate-otlp-proto.sh).
+typealias ExportLogsServiceRequest = Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceRequest
+typealias ExportLogsServiceResponse = Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceResponse
+typealias ExportLogsPartialSuccess = Opentelemetry_Proto_Collector_Logs_V1_ExportLogsPartialSuccess
+typealias ResourceLogs = Opentelemetry_Proto_Logs_V1_ResourceLogs
+typealias ScopeLogs = Opentelemetry_Proto_Logs_V1_ScopeLogs
+typealias LogRecord = Opentelemetry_Proto_Logs_V1_LogRecord
+typealias SeverityNumber = Opentelemetry_Proto_Logs_V1_SeverityNumber
+typealias AnyValue = Opentelemetry_Proto_Common_V1_AnyValue
+typealias KeyValue = Opentelemetry_Proto_Common_V1_KeyValue
+typealias ArrayValue = Opentelemetry_Proto_Common_V1_ArrayValue
+typealias KeyValueList = Opentelemetry_Proto_Common_V1_KeyValueList
+typealias InstrumentationScope = Opentelemetry_Proto_Common_V1_InstrumentationScope
+typealias Resource = Opentelemetry_Proto_Resource_V1_Resource
+typealias RPCStatus = Google_Rpc_Status
