@@ -32,6 +32,7 @@ BENCHMARKS=(
   "evaluate|RUNS=1 ROWS=10000 Benchmarks/evaluate/run.sh|vigil evaluate vs Evidently|${EVIDENTLY_PYTHON:-$ROOT/.venv-evidently/bin/python}"
   "postgres|Benchmarks/postgres/run.sh 10 100 4|the shared label join through PostgreSQL vs pgbench running the same statements|pgbench runuser"
   "rollouts|Benchmarks/rollouts/run.sh|vigil simulate vs a fixed-threshold policy (rewrites Benchmarks/rollouts/results)|"
+  "controller|Benchmarks/controller/run.sh 20 5 10 20|vigil controller: time and CPU per evaluation round over a fleet's series in Prometheus, with Prometheus' own query time|prometheus python3 curl runuser"
 )
 
 field() { local IFS='|'; read -r -a parts <<< "$1"; echo "${parts[$2]:-}"; }

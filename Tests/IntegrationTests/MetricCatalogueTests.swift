@@ -20,6 +20,10 @@ struct MetricCatalogueTests {
     static let tlsOnlyFamilies: Set<String> = ["vigil_tls_reloads_total", "vigil_tls_certificate_expiry_timestamp_seconds"]
     /// Families registered only with storage.shared (SharedStatePostgresTests serves them).
     static let sharedOnlyFamilies: Set<String> = ["vigil_shared_state_errors_total"]
+    /// Families registered only by `vigil controller` (ControllerFleetTests runs it).
+    static let controllerOnlyFamilies: Set<String> = ["vigil_controller_queries_total", "vigil_controller_query_duration_seconds",
+                                                      "vigil_controller_incomplete_evidence_total",
+                                                      "vigil_controller_round_duration_seconds"]
 
     @Test func catalogueListsExactlyTheFamiliesOfAFullyConfiguredAgent() throws {
         let catalogue = try Self.loadCatalogue()
@@ -53,7 +57,7 @@ struct MetricCatalogueTests {
             #expect(catalogue[name] == nil, "\(name) is user-named (metrics_from_logs) and must not be in docs/metrics.md")
         }
         // The TLS families exist only with server.tls; TLSServerTests serves them and checks their series.
-        let optional = Self.tlsOnlyFamilies.union(Self.sharedOnlyFamilies)
+        let optional = Self.tlsOnlyFamilies.union(Self.sharedOnlyFamilies).union(Self.controllerOnlyFamilies)
         for name in optional { #expect(catalogue[name] != nil, "\(name) is missing from docs/metrics.md") }
         var tlsServed = exposed
         for name in optional { tlsServed.families.removeValue(forKey: name) }

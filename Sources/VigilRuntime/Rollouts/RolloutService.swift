@@ -59,7 +59,8 @@ public final class RolloutService: Service, Sendable {
                 }
             }
         }
-        let evidence = LocalRolloutEvidence(ledger, definitions: config.rollouts, profiles: profiles, fields: config.pipeline.fields)
+        let evidence = LocalRolloutEvidence(ledger, definitions: config.rollouts, profiles: profiles, fields: config.pipeline.fields,
+                                            registry: registry)
         var notifiers: [any RolloutNotifier] = []
         var webhooks: WebhookNotifier?
         if !config.actions.webhooks.isEmpty {
@@ -87,7 +88,8 @@ public final class RolloutService: Service, Sendable {
         }
         let controller = RolloutController(definitions: config.rollouts,
                                            store: store,
-                                           evidence: evidence, notifiers: notifiers, registry: registry, logger: logger, now: now)
+                                           evidence: evidence, notifiers: notifiers, registry: registry, logger: logger,
+                                           evaluatedElsewhere: config.controllerEvaluated, now: now)
         let service = RolloutService(controller: controller, evidence: evidence, alertmanager: alertmanager,
                                      snapshots: snapshots, io: io, interval: .seconds(5), logger: logger,
                                      refreshes: shared != nil)
@@ -107,12 +109,29 @@ public final class RolloutService: Service, Sendable {
                 if Task.isShuttingDownGracefully { return }
             }
         }
-        while !Task.isShuttingDownGracefully {
-            await tick()
-            do { try await Task.sleep(for: interval) } catch { break }
+        await withTaskGroup(of: Void.self) { group in
+            if refreshes {
+                // Decisions committed by other writers (a controller, another agent) reach assignment within
+                // `pollInterval`: a cheap poll of the stored versions, then a load of what moved.
+                group.addTask { [controller, pollInterval] in
+                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                        await controller.refreshChanged()
+                        do { try await Task.sleep(for: pollInterval) } catch { return }
+                    }
+                }
+            }
+            while !Task.isShuttingDownGracefully {
+                await tick()
+                do { try await Task.sleep(for: interval) } catch { break }
+            }
+            group.cancelAll()
         }
         await saveEvidence()
     }
+
+    /// How often an agent with a shared store polls for decisions made elsewhere.
+    static let defaultPollInterval: Duration = .milliseconds(500)
+    private var pollInterval: Duration { Self.defaultPollInterval }
 
     /// One round: evaluate, push alerts, save the evidence counters.
     public func tick() async {
