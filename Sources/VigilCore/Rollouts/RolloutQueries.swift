@@ -135,7 +135,7 @@ public enum RolloutQueries {
         var values: [String: VariantEvidence] = [:]
         let variants = [definition.champion, definition.challenger]
         for v in variants { values[v] = VariantEvidence(latency: LatencyHistogram(upperBounds: latencyBounds)) }
-        let needed = Set(fields(for: definition).map(\.0))
+        let needed = Set(fields(for: definition).map { $0.0 })
         for field in Field.allCases where needed.contains(field) {
             guard let answer = answers[field] else { problems.append("\(field.family): not queried"); continue }
             let samples: [PrometheusSample]

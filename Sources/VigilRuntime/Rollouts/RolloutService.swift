@@ -113,7 +113,7 @@ public final class RolloutService: Service, Sendable {
             if refreshes {
                 // Decisions committed by other writers (a controller, another agent) reach assignment within
                 // `pollInterval`: a cheap poll of the stored versions, then a load of what moved.
-                group.addTask { [controller, pollInterval] in
+                group.addTask { [controller = self.controller, pollInterval = Self.defaultPollInterval] in
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
                         await controller.refreshChanged()
                         do { try await Task.sleep(for: pollInterval) } catch { return }
@@ -131,7 +131,6 @@ public final class RolloutService: Service, Sendable {
 
     /// How often an agent with a shared store polls for decisions made elsewhere.
     static let defaultPollInterval: Duration = .milliseconds(500)
-    private var pollInterval: Duration { Self.defaultPollInterval }
 
     /// One round: evaluate, push alerts, save the evidence counters.
     public func tick() async {
