@@ -141,19 +141,19 @@ struct ControllerConfigurationTests {
     }
 
     @Test(arguments: [
-        ("controller: { interval: 5s }", "t.yaml:1:1: controller.prometheus: is required"),
+        ("controller: { interval: 5s }", "t.yaml:1:13: controller.prometheus: is required"),
         ("controller: { prometheus: { url: \"prom:9090\" } }", "t.yaml:1:34: controller.prometheus.url: expected an http:// or https:// URL"),
         ("controller: { prometheus: {} }", "controller.prometheus.url: is required"),
         ("controller: { prometheus: { url: \"http://p\", bearer_token_file: t, username: u } }",
          "controller.prometheus.bearer_token_file: use either bearer_token_file or username with password_file, not both"),
         ("controller: { prometheus: { url: \"http://p\", username: u } }", "controller.prometheus.username: needs password_file"),
         ("controller: { prometheus: { url: \"http://p\", password_file: p } }", "controller.prometheus.password_file: needs username"),
-        ("controller: { prometheus: { url: \"http://p\", tls: { cert_file: c } } }", "controller.prometheus.tls.key_file: cert_file and key_file go together"),
+        ("controller: { prometheus: { url: \"http://p\", tls: { cert_file: c } } }", "t.yaml:1:64: controller.prometheus.tls.cert_file: cert_file and key_file go together"),
         ("controller: { prometheus: { url: \"http://p\" }, interval: 0s }", "controller.interval: must be between"),
         ("controller: { prometheus: { url: \"http://p\" }, staleness: soon }", "controller.staleness: expected a duration"),
         ("controller: { prometheus: { url: \"http://p\" }, stale: 5s }", "controller.stale: unknown key"),
         ("models: [{ name: m }]\nrollouts: [{ model: m, champion: a, challenger: b, evaluator: controller }]",
-         "t.yaml:2:62: rollouts[0].evaluator: evaluator: controller needs storage.shared"),
+         "t.yaml:2:63: rollouts[0].evaluator: evaluator: controller needs storage.shared"),
         (shared + "rollouts: [{ model: m, champion: a, challenger: b, evaluator: boss }]",
          "rollouts[0].evaluator: must be one of agent, controller, got \"boss\""),
         (shared + "rollouts: [{ model: m, champion: a, challenger: b, evaluator: controller, guardrails: [{ metric: drift, feature: x }] }]",

@@ -88,7 +88,7 @@ import Testing
         (200, #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"abc"]}]}}"#,
          #"error malformed: result[0].value: "abc" is not a number"#),
         (200, #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1]}]}}"#,
-         "error malformed: not a Prometheus query response (null at .data.result[0].value): " + #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1]}]}}"#),
+         "error malformed: not a Prometheus query response (null at .data.result[0].value[1]): " + #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1]}]}}"#),
         (200, #"{"status":"success"}"#, "error malformed: success without data"),
     ]
 
@@ -174,8 +174,9 @@ import Testing
         let row = Self.incompleteTable[i]
         var m = F.machine(in: .running, F.definition(minSamples: 100))
         _ = m.evaluate(F.zero, now: 1_000)
-        // Numbers alone: the challenger fails 30 % against 0 % — a certain rollback when complete.
-        var bad = F.evidence(champion: (2_000, 0), challenger: (2_000, 600))
+        // Numbers alone (traffic split as the 5 % step expects): the challenger fails 30 % against 0 % — a certain
+        // rollback when complete.
+        var bad = F.evidence(champion: (19_000, 0), challenger: (1_000, 300))
         bad.problem = RolloutQueries.evidence(for: F.definition(), answers: [.requests: row.requests ?? .success([]), .errors: row.errors ?? .success([])],
                                               unhealthyTargets: row.health).problem
         #expect(bad.problem != nil)
