@@ -158,6 +158,9 @@ import Testing
             #expect(body["variant"] as? String == "v3")
         }
         #expect(lag.max() ?? 99 < 1.2, "agents took \(lag) s to serve the decision")
+        print("ControllerFleetTests: agents served the controller's rollback after \(lag.map { String(format: "%.3f", $0) }) s;"
+              + " gap evaluation: \(gap.1)")
+        print(explain.stdout)
         #expect(try server.psql("SELECT count(*) FROM vigil_audit_log WHERE action = 'rollback'") == "1")
         #expect(try server.psql("SELECT actor FROM vigil_audit_log WHERE action = 'rollback'") == "vigil")
         let evidence = try server.psql("SELECT evidence FROM vigil_audit_log WHERE action = 'rollback'")
