@@ -43,7 +43,7 @@ public final class PrometheusRolloutEvidence: RolloutEvidenceSource, Sendable {
         client = try HTTPClient(configuration: HTTPClientConfiguration(
             connectTimeout: .milliseconds(Int64(min(settings.timeoutSeconds, 5) * 1000)),
             requestTimeout: .milliseconds(Int64(settings.timeoutSeconds * 1000)), tls: tls, authentication: auth,
-            connections: 4, maxResponseBytes: 64 << 20), logger: logger)
+            connections: 8, maxResponseBytes: 64 << 20), logger: logger)
         nowMillis = now
         self.logger = logger
         queries = registry.counter("vigil_controller_queries_total", help: "Prometheus queries the controller ran, by outcome (ok, error).",

@@ -169,10 +169,20 @@ public actor RolloutController {
     @discardableResult
     public func evaluateAll() async -> [RolloutAction] {
         var actions: [RolloutAction] = []
-        for model in order {
-            guard !evaluatedElsewhere.contains(model) else { continue }
-            guard let current = machines[model], current.phase == .running || current.phase == .paused else { continue }
-            let observed = await evidence.evidence(for: current.definition)
+        let due = order.compactMap { model -> RolloutDefinition? in
+            guard !evaluatedElsewhere.contains(model), let m = machines[model], m.phase == .running || m.phase == .paused else { return nil }
+            return m.definition
+        }
+        // Every rollout's evidence at once (a controller's are Prometheus queries), then one evaluation at a time.
+        let source = evidence
+        let gathered = await withTaskGroup(of: (String, RolloutEvidence).self) { group -> [String: RolloutEvidence] in
+            for d in due { group.addTask { (d.model, await source.evidence(for: d)) } }
+            var out: [String: RolloutEvidence] = [:]
+            for await (model, e) in group { out[model] = e }
+            return out
+        }
+        for model in due.map(\.model) {
+            guard let observed = gathered[model] else { continue }
             // Re-read: a command may have changed the state while the evidence was being read.
             guard var machine = machines[model] else { continue }
             let action = machine.evaluate(observed, now: now())
