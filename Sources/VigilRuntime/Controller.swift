@@ -69,13 +69,17 @@ public enum Controller {
                                                      baseDirectory: config.baseDirectory, now: nowMillis)
         defer { evidence.shutdown() }
         let definitions = config.rollouts.filter { config.controllerEvaluated.contains($0.model) }
+        // The controller makes the decisions, so it is the one that tells webhooks and Alertmanager (agents that
+        // only take a decision up notify nobody).
+        let (notifiers, webhooks, alertmanager) = try RolloutService.makeNotifiers(config, registry: registry, logger: logger, now: nowMillis)
         let controller = RolloutController(definitions: definitions, store: PostgresRolloutStore(database: shared),
-                                           evidence: evidence, registry: registry, logger: logger, now: nowMillis)
+                                           evidence: evidence, notifiers: notifiers, registry: registry, logger: logger, now: nowMillis)
         let roundDuration = registry.histogram("vigil_controller_round_duration_seconds",
                                                help: "Time of one controller round: refresh from the shared store, then every rollout's queries and evaluation.",
                                                buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30])
         let rounds = ControllerService(controller: controller, interval: .milliseconds(Int64(settings.intervalSeconds * 1000)),
-                                       readiness: readiness, roundDuration: roundDuration.labels(), logger: logger)
+                                       readiness: readiness, roundDuration: roundDuration.labels(), alertmanager: alertmanager,
+                                       logger: logger)
         let server = VigilHTTPServer(.init(
             registry: registry, readiness: readiness, authenticator: Authenticator(tokens: config.auth.tokens),
             ingestor: nil, logSearch: nil, maxBodyBytes: Int(config.server.maxBodyBytes),
@@ -88,7 +92,8 @@ public enum Controller {
             logger.info("server started", metadata: ["listen": "\(listenHost):\(port)", "metrics": "http://\(listenHost):\(port)/metrics"])
         }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: rounds), .init(service: app)],
+            services: (webhooks.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+                + [.init(service: rounds), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
         logger.info("controller starting", metadata: ["version": "\(VigilVersion.version)", "prometheus": "\(Agent.redactedURL(settings.url))",
                                                       "rollouts": "\(definitions.map(\.model).joined(separator: ","))"])
@@ -103,11 +108,13 @@ final class ControllerService: Service, Sendable {
     let interval: Duration
     let readiness: Readiness
     let roundDuration: Histogram
+    let alertmanager: AlertmanagerNotifier?
     let logger: Logger
 
-    init(controller: RolloutController, interval: Duration, readiness: Readiness, roundDuration: Histogram, logger: Logger) {
+    init(controller: RolloutController, interval: Duration, readiness: Readiness, roundDuration: Histogram,
+         alertmanager: AlertmanagerNotifier?, logger: Logger) {
         self.controller = controller; self.interval = interval; self.readiness = readiness
-        self.roundDuration = roundDuration; self.logger = logger
+        self.roundDuration = roundDuration; self.alertmanager = alertmanager; self.logger = logger
     }
 
     func run() async throws {
@@ -127,6 +134,7 @@ final class ControllerService: Service, Sendable {
             await controller.refresh()
             await controller.evaluateAll()
             roundDuration.observe(ContinuousClock.now - start)
+            await alertmanager?.flush()
             do { try await Task.sleep(for: interval) } catch { break }
         }
     }

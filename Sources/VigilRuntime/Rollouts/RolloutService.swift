@@ -61,21 +61,7 @@ public final class RolloutService: Service, Sendable {
         }
         let evidence = LocalRolloutEvidence(ledger, definitions: config.rollouts, profiles: profiles, fields: config.pipeline.fields,
                                             registry: registry)
-        var notifiers: [any RolloutNotifier] = []
-        var webhooks: WebhookNotifier?
-        if !config.actions.webhooks.isEmpty {
-            let secrets = try config.actions.webhooks.map { w -> [UInt8]? in
-                guard let path = w.secretFile else { return nil }
-                return try SecretFile.read(path, relativeTo: config.baseDirectory, what: "actions.webhooks.secret_file")
-            }
-            let w = WebhookNotifier(webhooks: config.actions.webhooks, secrets: secrets, registry: registry, logger: logger)
-            notifiers.append(w)
-            webhooks = w
-        }
-        let alertmanager = config.actions.alertmanager.map {
-            AlertmanagerNotifier(settings: $0, registry: registry, logger: logger, now: now)
-        }
-        if let alertmanager { notifiers.append(alertmanager) }
+        let (notifiers, webhooks, alertmanager) = try makeNotifiers(config, registry: registry, logger: logger, now: now)
         let store: any RolloutStore
         if let shared {
             let errors = registry.counter("vigil_shared_state_errors_total",
@@ -94,6 +80,28 @@ public final class RolloutService: Service, Sendable {
                                      snapshots: snapshots, io: io, interval: .seconds(5), logger: logger,
                                      refreshes: shared != nil)
         return (service, webhooks)
+    }
+
+    /// The webhook sender and the Alertmanager client of `actions:` (the agent's and the controller's).
+    static func makeNotifiers(_ config: AgentConfiguration, registry: MetricRegistry, logger: Logger,
+                              now: @escaping @Sendable () -> Int64) throws
+        -> (notifiers: [any RolloutNotifier], webhooks: WebhookNotifier?, alertmanager: AlertmanagerNotifier?) {
+        var notifiers: [any RolloutNotifier] = []
+        var webhooks: WebhookNotifier?
+        if !config.actions.webhooks.isEmpty {
+            let secrets = try config.actions.webhooks.map { w -> [UInt8]? in
+                guard let path = w.secretFile else { return nil }
+                return try SecretFile.read(path, relativeTo: config.baseDirectory, what: "actions.webhooks.secret_file")
+            }
+            let w = WebhookNotifier(webhooks: config.actions.webhooks, secrets: secrets, registry: registry, logger: logger)
+            notifiers.append(w)
+            webhooks = w
+        }
+        let alertmanager = config.actions.alertmanager.map {
+            AlertmanagerNotifier(settings: $0, registry: registry, logger: logger, now: now)
+        }
+        if let alertmanager { notifiers.append(alertmanager) }
+        return (notifiers, webhooks, alertmanager)
     }
 
     public func run() async throws {
