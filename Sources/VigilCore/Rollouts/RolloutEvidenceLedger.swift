@@ -8,10 +8,16 @@ public protocol RolloutEvidenceSource: Sendable {
     /// The queries behind the latest evidence of `model` and what they returned (`vigil rollout status --explain`);
     /// nil for sources without queries (the agent's own counters).
     func explanation(for model: String) -> [RolloutQueryExplanation]?
+
+    /// Told, before each evaluation, the baseline the rollout's state compares with, so a source whose counts run
+    /// from an anchor (``RolloutEvidence/anchorMillis``) can continue from the same anchor after a restart or
+    /// another controller's decision, instead of restarting the comparison.
+    func continueFrom(_ baseline: RolloutEvidence?, model: String)
 }
 
 extension RolloutEvidenceSource {
     public func explanation(for model: String) -> [RolloutQueryExplanation]? { nil }
+    public func continueFrom(_ baseline: RolloutEvidence?, model: String) {}
 }
 
 /// One evidence query as it last ran: its PromQL, the metrics that use it, and its answer per variant (latency

@@ -199,8 +199,9 @@ extension RolloutEvidence {
     /// Each counter at least its value in `previous`: `increase()` over a window anchored at one instant can
     /// wobble down by a fraction when its extrapolation changes, and cumulative evidence must not go back.
     public func atLeast(_ previous: RolloutEvidence) -> RolloutEvidence {
-        RolloutEvidence(champion: champion.atLeast(previous.champion), challenger: challenger.atLeast(previous.challenger),
-                        problem: problem)
+        guard anchorMillis == previous.anchorMillis else { return self }
+        return RolloutEvidence(champion: champion.atLeast(previous.champion), challenger: challenger.atLeast(previous.challenger),
+                               problem: problem, anchorMillis: anchorMillis)
     }
 }
 

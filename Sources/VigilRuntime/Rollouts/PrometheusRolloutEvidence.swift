@@ -62,6 +62,18 @@ public final class PrometheusRolloutEvidence: RolloutEvidenceSource, Sendable {
         explanations.withLock { $0[model] } ?? []
     }
 
+    /// Takes the anchor of the stored baseline (written by this controller before a restart, or by another
+    /// controller), so the window and the baseline count from the same instant.
+    public func continueFrom(_ baseline: RolloutEvidence?, model: String) {
+        guard let anchor = baseline?.anchorMillis else { return }
+        let moved = anchors.withLock { a -> Bool in
+            guard a[model] != anchor else { return false }
+            a[model] = anchor
+            return true
+        }
+        if moved { previous.withLock { $0[model] = nil } }
+    }
+
     public func evidence(for definition: RolloutDefinition) async -> RolloutEvidence {
         let now = nowMillis()
         let model = definition.model
@@ -88,6 +100,7 @@ public final class PrometheusRolloutEvidence: RolloutEvidenceSource, Sendable {
             }
         }
         var e = RolloutQueries.evidence(for: definition, answers: answers, unhealthyTargets: healthAnswer)
+        e.anchorMillis = anchor
         if e.problem == nil {
             e = previous.withLock { p in
                 let clamped = p[model].map { e.atLeast($0) } ?? e

@@ -175,6 +175,7 @@ public actor RolloutController {
         }
         // Every rollout's evidence at once (a controller's are Prometheus queries), then one evaluation at a time.
         let source = evidence
+        for d in due { source.continueFrom(machines[d.model]?.snapshot.baseline, model: d.model) }
         let gathered = await withTaskGroup(of: (String, RolloutEvidence).self) { group -> [String: RolloutEvidence] in
             for d in due { group.addTask { (d.model, await source.evidence(for: d)) } }
             var out: [String: RolloutEvidence] = [:]

@@ -189,6 +189,26 @@ import Testing
         #expect(m.evaluate(bad, now: 61_000).transition?.to == .rolledBack)
     }
 
+    /// Evidence counted from another anchor (a controller that restarted without the stored anchor) is not
+    /// subtracted from the old baseline: the comparison restarts, inconclusive, and nothing is rolled back.
+    @Test func evidenceFromAnotherAnchorRestartsTheComparison() {
+        var m = F.machine(in: .running, F.definition(minSamples: 100))
+        var base = F.zero
+        base.anchorMillis = 1_000
+        _ = m.evaluate(base, now: 1_000)
+        var bad = F.evidence(champion: (19_000, 0), challenger: (1_000, 300))
+        bad.anchorMillis = 2_000
+        let action = m.evaluate(bad, now: 60_000)
+        #expect(action.evaluation?.decision == .inconclusive)
+        #expect(action.evaluation?.reason.contains("evidence window moved") == true)
+        #expect(m.phase == .running)
+        #expect(m.snapshot.baseline?.anchorMillis == 2_000)
+        // Clamping never mixes anchors either.
+        var previous = F.evidence(champion: (50_000, 0), challenger: (50_000, 0))
+        previous.anchorMillis = 1_000
+        #expect(bad.atLeast(previous) == bad)
+    }
+
     @Test func countersNeverGoBack() {
         let before = F.evidence(champion: (100, 2), challenger: (10, 1))
         let after = F.evidence(champion: (99, 3), challenger: (12, 0))
