@@ -36,6 +36,7 @@ BENCHMARKS=(
   "remotewrite|Benchmarks/remotewrite/run.sh 2000 5|remote write to a Prometheus receiver vs Prometheus in agent mode remote-writing the same series|prometheus"
   "otlp|LINES=20000 ROUNDS=1 RESULTS_DIR=$OUT/otlp Benchmarks/otlp/run.sh|OTLP/HTTP protobuf logs vs NDJSON into the same agent|python3 $SHARED/bench/gen_logs.py curl"
   "rollouts|Benchmarks/rollouts/run.sh|vigil simulate vs a fixed-threshold policy (rewrites Benchmarks/rollouts/results)|"
+  "controller|Benchmarks/controller/run.sh 20 5 10 20|vigil controller: time and CPU per evaluation round over a fleet's series in Prometheus, with Prometheus' own query time|prometheus python3 curl runuser"
 )
 
 field() { local IFS='|'; read -r -a parts <<< "$1"; echo "${parts[$2]:-}"; }

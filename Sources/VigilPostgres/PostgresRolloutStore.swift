@@ -32,6 +32,16 @@ public final class PostgresRolloutStore: RolloutStore {
         return try JSONDecoder().decode(RolloutSnapshot.self, from: Data(text.utf8))
     }
 
+    /// `SELECT model, version FROM vigil_rollouts`: one small round trip, what agents poll twice a second.
+    public func versions() async throws -> [String: Int]? {
+        try await db.connection("read rollout versions") { conn in
+            let rows = try await conn.query("SELECT model, version FROM vigil_rollouts", logger: Self.logger)
+            var out: [String: Int] = [:]
+            for try await (model, version) in rows.decode((String, Int64).self) { out[model] = Int(version) }
+            return out
+        }
+    }
+
     public func commit(_ snapshot: RolloutSnapshot, transition: RolloutTransition) async throws -> Bool {
         let value = String(decoding: try SortedJSON.encode(snapshot), as: UTF8.self)
         let evidence = String(decoding: try SortedJSON.encode(transition), as: UTF8.self)

@@ -21,10 +21,11 @@ struct RolloutCommand: AsyncParsableCommand {
     @Option(name: .customLong("token-file"), help: "A file holding the bearer token.") var tokenFile: String?
     @Option(name: .customLong("ca-file"), help: "CA certificate to verify an https server with.") var caFile: String?
     @Flag(help: "Print the API's JSON.") var json = false
+    @Flag(help: "With status: the PromQL behind each metric of a controller-decided rollout and what it returned (ask the controller's --server).") var explain = false
 
     func run() async throws {
         let result = await RolloutCLI.run(.init(verb: verb, model: model, reason: reason, server: server,
-                                                tokenFile: tokenFile, caFile: caFile, json: json))
+                                                tokenFile: tokenFile, caFile: caFile, json: json, explain: explain))
         if !result.stdout.isEmpty { print(result.stdout, terminator: "") }
         if !result.stderr.isEmpty { VigilRuntime.writeStandardError(result.stderr) }
         if result.status != 0 { throw ExitCode(result.status) }

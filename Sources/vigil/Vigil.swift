@@ -22,6 +22,7 @@ struct Vigil: AsyncParsableCommand {
             RolloutCommand.self,
             RulesCommand.self,
             DBCommand.self,
+            ControllerCommand.self,
             // Subcommands are registered here, one line each.
         ]
     )

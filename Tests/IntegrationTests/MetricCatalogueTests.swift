@@ -26,6 +26,10 @@ struct MetricCatalogueTests {
         "vigil_remote_write_queue_bytes", "vigil_remote_write_queue_requests",
         "vigil_remote_write_last_success_timestamp_seconds", "vigil_remote_write_request_duration_seconds",
     ]
+    /// Families registered only by `vigil controller` (ControllerFleetTests runs it).
+    static let controllerOnlyFamilies: Set<String> = ["vigil_controller_queries_total", "vigil_controller_query_duration_seconds",
+                                                      "vigil_controller_incomplete_evidence_total",
+                                                      "vigil_controller_round_duration_seconds"]
 
     @Test func catalogueListsExactlyTheFamiliesOfAFullyConfiguredAgent() throws {
         let catalogue = try Self.loadCatalogue()
@@ -59,7 +63,7 @@ struct MetricCatalogueTests {
             #expect(catalogue[name] == nil, "\(name) is user-named (metrics_from_logs) and must not be in docs/metrics.md")
         }
         // The TLS families exist only with server.tls; TLSServerTests serves them and checks their series.
-        let optional = Self.tlsOnlyFamilies.union(Self.sharedOnlyFamilies).union(Self.remoteWriteOnlyFamilies)
+        let optional = Self.tlsOnlyFamilies.union(Self.sharedOnlyFamilies).union(Self.remoteWriteOnlyFamilies).union(Self.controllerOnlyFamilies)
         for name in optional { #expect(catalogue[name] != nil, "\(name) is missing from docs/metrics.md") }
         var tlsServed = exposed
         for name in optional { tlsServed.families.removeValue(forKey: name) }

@@ -164,6 +164,45 @@ import VigilRuntime
         #expect(a.assign(model: "fraud", unit: "u")?.variant == "v3" && b.assign(model: "fraud", unit: "u")?.variant == "v3")
     }
 
+    /// An agent whose rollout a controller decides never evaluates it, and takes up each decision from the cheap
+    /// version poll (`SELECT model, version`), loading only the snapshot that moved.
+    @Test func anObserverTakesUpTheControllersDecisionsFromTheVersionPoll() async throws {
+        let server = try PostgresServer()
+        let dbA = try await Self.migrated(server), dbB = try await Self.migrated(server)
+        defer { dbA.shutdown(); dbB.shutdown() }
+        let clock = Atomic<Int64>(1_000)
+        let definition = try RolloutControllerTests.definition()
+        let evidenceA = LocalRolloutEvidence(), evidenceB = LocalRolloutEvidence()
+        let storeA = PostgresRolloutStore(database: dbA)
+        let controller = RolloutController(definitions: [definition], store: storeA, evidence: evidenceA,
+                                           registry: MetricRegistry(), now: { clock.load(ordering: .relaxed) })
+        let agent = RolloutController(definitions: [definition], store: PostgresRolloutStore(database: dbB), evidence: evidenceB,
+                                      registry: MetricRegistry(), evaluatedElsewhere: ["fraud"], now: { clock.load(ordering: .relaxed) })
+        try await controller.restore()
+        try await agent.restore()
+        #expect(try await storeA.versions() == [:])
+        #expect(await controller.apply(.start, model: "fraud", actor: "alice", reason: "ship v4").outcome == "changed")
+        #expect(try await storeA.versions() == ["fraud": 1])
+        #expect(await agent.refreshChanged())
+        #expect(await agent.status(model: "fraud")?.state == .running)
+        #expect(await agent.status(model: "fraud")?.evaluator == "controller")
+        _ = await controller.evaluateAll()   // baselines
+        // The agent sees a failing challenger in its own counters, and still decides nothing.
+        RolloutControllerTests.serve(evidenceB, champion: 19_000, championErrors: 190, challenger: 1_000, challengerErrors: 100)
+        clock.store(60_000, ordering: .relaxed)
+        #expect(await agent.evaluateAll().isEmpty)
+        #expect(await agent.status(model: "fraud")?.state == .running)
+        // The controller does, from its evidence; the agent's next poll serves it.
+        RolloutControllerTests.serve(evidenceA, champion: 19_000, championErrors: 190, challenger: 1_000, challengerErrors: 100)
+        _ = await controller.evaluateAll()
+        #expect(await controller.status(model: "fraud")?.state == .rolledBack)
+        #expect(agent.assign(model: "fraud", unit: "u")?.state == .running)
+        #expect(await agent.refreshChanged())
+        #expect(agent.assign(model: "fraud", unit: "u")?.state == .rolledBack)
+        #expect(agent.assign(model: "fraud", unit: "u")?.variant == "v3")
+        #expect(try server.psql("SELECT string_agg(actor || ':' || action, ',' ORDER BY version) FROM vigil_audit_log") == "alice:start,vigil:rollback")
+    }
+
     static func prediction(_ id: Int, variant: String = "v3", at: Int64 = 0) -> PendingPrediction {
         PendingPrediction(model: "fraud", requestID: "r-\(id)", variant: variant, prediction: "1", score: 0.9, receivedAtMillis: at)
     }

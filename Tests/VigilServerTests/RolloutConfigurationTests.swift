@@ -1,4 +1,5 @@
 import Testing
+import VigilHTTPClient
 import VigilCore
 @testable import VigilRuntime
 
@@ -94,6 +95,69 @@ struct ActionConfigurationTests {
         ("actions: { alertmanager: { url: localhost:9093 } }", "actions.alertmanager.url: expected an http:// or https:// URL"),
         ("actions: { webhooks: [{ url: \"http://x/h\", max_attempts: 0 }] }", "actions.webhooks[0].max_attempts: must be between 1 and 100"),
         ("actions: { webhook: [] }", "actions.webhook: unknown key"),
+    ])
+    func errorsNameTheField(yaml: String, expected: String) {
+        do {
+            _ = try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml")
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect(error.description.contains(expected), "got: \(error.description)")
+        }
+    }
+}
+
+struct ControllerConfigurationTests {
+    static let shared = "storage: { shared: { url: \"postgres://vigil@127.0.0.1:5432/vigil\" } }\nmodels: [{ name: m }]\n"
+
+    @Test func controllerAndEvaluatorParse() throws {
+        let yaml = Self.shared + """
+        rollouts: [{ model: m, champion: a, challenger: b, evaluator: controller }]
+        controller:
+          prometheus:
+            url: "https://prom.internal:9090/"
+            username: vigil
+            password_file: secrets/prom
+            tls: { ca_file: ca.pem }
+            timeout: 3s
+          interval: 2s
+          staleness: 20s
+          lookback: 10m
+        """
+        let config = try ConfigurationLoader.parse(yaml: yaml, file: "t.yaml")
+        #expect(config.controllerEvaluated == ["m"])
+        let c = try #require(config.controller)
+        #expect(c.url == "https://prom.internal:9090")
+        #expect(c.authentication == .basic(username: "vigil", password: .init(file: "secrets/prom")))
+        #expect(c.tls.caFile == "ca.pem" && c.timeoutSeconds == 3 && c.intervalSeconds == 2)
+        #expect(c.stalenessSeconds == 20 && c.lookbackSeconds == 600)
+    }
+
+    @Test func defaults() throws {
+        let config = try ConfigurationLoader.parse(yaml: "controller: { prometheus: { url: \"http://p:9090\", bearer_token_file: t } }", file: "t.yaml")
+        let c = try #require(config.controller)
+        #expect(c.authentication == .bearer(.init(file: "t")))
+        #expect(c.intervalSeconds == 5 && c.stalenessSeconds == 30 && c.lookbackSeconds == 300 && c.timeoutSeconds == 10)
+        #expect(config.controllerEvaluated.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("controller: { interval: 5s }", "t.yaml:1:13: controller.prometheus: is required"),
+        ("controller: { prometheus: { url: \"prom:9090\" } }", "t.yaml:1:34: controller.prometheus.url: expected an http:// or https:// URL"),
+        ("controller: { prometheus: {} }", "controller.prometheus.url: is required"),
+        ("controller: { prometheus: { url: \"http://p\", bearer_token_file: t, username: u } }",
+         "controller.prometheus.bearer_token_file: use either bearer_token_file or username with password_file, not both"),
+        ("controller: { prometheus: { url: \"http://p\", username: u } }", "controller.prometheus.username: needs password_file"),
+        ("controller: { prometheus: { url: \"http://p\", password_file: p } }", "controller.prometheus.password_file: needs username"),
+        ("controller: { prometheus: { url: \"http://p\", tls: { cert_file: c } } }", "t.yaml:1:64: controller.prometheus.tls.cert_file: cert_file and key_file go together"),
+        ("controller: { prometheus: { url: \"http://p\" }, interval: 0s }", "controller.interval: must be between"),
+        ("controller: { prometheus: { url: \"http://p\" }, staleness: soon }", "controller.staleness: expected a duration"),
+        ("controller: { prometheus: { url: \"http://p\" }, stale: 5s }", "controller.stale: unknown key"),
+        ("models: [{ name: m }]\nrollouts: [{ model: m, champion: a, challenger: b, evaluator: controller }]",
+         "t.yaml:2:63: rollouts[0].evaluator: evaluator: controller needs storage.shared"),
+        (shared + "rollouts: [{ model: m, champion: a, challenger: b, evaluator: boss }]",
+         "rollouts[0].evaluator: must be one of agent, controller, got \"boss\""),
+        (shared + "rollouts: [{ model: m, champion: a, challenger: b, evaluator: controller, guardrails: [{ metric: drift, feature: x }] }]",
+         "rollouts[0].evaluator: evaluator: controller cannot read drift guardrails from Prometheus"),
     ])
     func errorsNameTheField(yaml: String, expected: String) {
         do {

@@ -162,20 +162,27 @@ public struct RolloutEvidence: Sendable, Hashable, Codable {
     /// Why the source could not give complete, current numbers (a stale scrape, a missing series, a query error);
     /// `nil` when it could. Incomplete evidence never leads to an action.
     public var problem: String?
+    /// When the counts start, for a source whose counts run from a chosen instant (a Prometheus window anchored
+    /// there); nil for counters that run from the process's start. Evidence from another anchor is not comparable.
+    public var anchorMillis: Int64?
 
     public init(champion: VariantEvidence = VariantEvidence(), challenger: VariantEvidence = VariantEvidence(),
-                problem: String? = nil) {
+                problem: String? = nil, anchorMillis: Int64? = nil) {
         self.champion = champion
         self.challenger = challenger
         self.problem = problem
+        self.anchorMillis = anchorMillis
     }
 
     public func since(_ baseline: RolloutEvidence) -> RolloutEvidence {
         RolloutEvidence(champion: champion.since(baseline.champion), challenger: challenger.since(baseline.challenger),
-                        problem: problem)
+                        problem: problem, anchorMillis: anchorMillis)
     }
 
+    /// Whether any counter is smaller than in `baseline`, or the counts start from another anchor (both mean the
+    /// difference is not what was observed since the baseline).
     public func wentBackwards(from baseline: RolloutEvidence) -> Bool {
-        champion.wentBackwards(from: baseline.champion) || challenger.wentBackwards(from: baseline.challenger)
+        anchorMillis != baseline.anchorMillis
+            || champion.wentBackwards(from: baseline.champion) || challenger.wentBackwards(from: baseline.challenger)
     }
 }

@@ -4,6 +4,35 @@ public protocol RolloutEvidenceSource: Sendable {
     /// Cumulative evidence for the definition's champion and challenger; a source that cannot give complete,
     /// current numbers says so in ``RolloutEvidence/problem``.
     func evidence(for definition: RolloutDefinition) async -> RolloutEvidence
+
+    /// The queries behind the latest evidence of `model` and what they returned (`vigil rollout status --explain`);
+    /// nil for sources without queries (the agent's own counters).
+    func explanation(for model: String) -> [RolloutQueryExplanation]?
+
+    /// Told, before each evaluation, the baseline the rollout's state compares with, so a source whose counts run
+    /// from an anchor (``RolloutEvidence/anchorMillis``) can continue from the same anchor after a restart or
+    /// another controller's decision, instead of restarting the comparison.
+    func continueFrom(_ baseline: RolloutEvidence?, model: String)
+}
+
+extension RolloutEvidenceSource {
+    public func explanation(for model: String) -> [RolloutQueryExplanation]? { nil }
+    public func continueFrom(_ baseline: RolloutEvidence?, model: String) {}
+}
+
+/// One evidence query as it last ran: its PromQL, the metrics that use it, and its answer per variant (latency
+/// buckets as `variant le=bound`) or its error.
+public struct RolloutQueryExplanation: Sendable, Hashable, Codable {
+    public var field: String
+    public var promql: String
+    public var usedBy: [String]
+    public var values: [String: Double]
+    public var error: String?
+    public var atMillis: Int64
+
+    public init(field: String, promql: String, usedBy: [String], values: [String: Double], error: String?, atMillis: Int64) {
+        self.field = field; self.promql = promql; self.usedBy = usedBy; self.values = values; self.error = error; self.atMillis = atMillis
+    }
 }
 
 /// The agent's own cumulative counters per model and variant, fed by prediction and label events.

@@ -129,7 +129,7 @@ public struct RolloutStateMachine: Sendable {
                 p.baseline = evidence
                 p.stepBaseline = evidence
                 setProgress(p, paused: paused)
-                let evaluation = placeholder(.inconclusive, "a counter went backwards (the evidence source restarted): "
+                let evaluation = placeholder(.inconclusive, "a counter went backwards or the evidence window moved (the evidence source restarted): "
                                              + "the comparison starts again from now", step: p, now: now)
                 lastEvaluation = evaluation
                 return .observe(evaluation)

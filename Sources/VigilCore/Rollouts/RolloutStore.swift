@@ -15,4 +15,12 @@ public protocol RolloutStore: Sendable {
 
     /// The newest audit entries first, optionally for one model.
     func audit(model: String?, limit: Int) async throws -> [AuditEntry]
+
+    /// The stored version of every rollout, read cheaply (no snapshots), so a fleet's agents can poll for decisions
+    /// often; `nil` when the store has no cheaper way than ``load(model:)``.
+    func versions() async throws -> [String: Int]?
+}
+
+extension RolloutStore {
+    public func versions() async throws -> [String: Int]? { nil }
 }

@@ -20,6 +20,11 @@ public struct AgentConfiguration: Sendable {
     public var models: [ModelConfiguration] = []
     /// Canary and A/B rollouts between two variants of a model (docs/rollouts.md).
     public var rollouts: [RolloutDefinition] = []
+    /// Models whose rollouts `vigil controller` decides (`evaluator: controller`): agents count their evidence and
+    /// serve assignment, and never evaluate them.
+    public var controllerEvaluated: Set<String> = []
+    /// `controller:` — settings of `vigil controller` (Prometheus query API, interval, staleness).
+    public var controller: ControllerSettings?
     /// Webhooks and Alertmanager, told about every rollout change.
     public var actions = ActionSettings()
     /// Service-level objectives; `vigil rules generate` renders their Prometheus rules (docs/alerts.md).

@@ -3,11 +3,17 @@ import Yams
 
 extension ConfigurationLoader {
     static let rolloutKeys = ["model", "champion", "challenger", "steps", "min_samples", "min_step_duration", "alpha",
-                              "srm_alpha", "guardrails", "primary", "auto", "salt", "requests"]
+                              "srm_alpha", "guardrails", "primary", "auto", "salt", "requests", "evaluator"]
     static let rolloutMetricNames = ["error_rate", "latency", "accuracy", "mae", "estimated_accuracy", "drift"]
 
     /// `rollouts:` — one entry per model; see docs/configuration.md.
     static func readRollouts(_ top: ObjectReader, models monitored: Set<String>) -> [RolloutDefinition] {
+        var evaluators = Set<String>()
+        return readRollouts(top, models: monitored, evaluators: &evaluators)
+    }
+
+    /// - Parameter evaluators: receives the models with `evaluator: controller`.
+    static func readRollouts(_ top: ObjectReader, models monitored: Set<String>, evaluators: inout Set<String>) -> [RolloutDefinition] {
         var rollouts: [RolloutDefinition] = []
         var models = Set<String>()
         top.list("rollouts") { node, path in
@@ -53,6 +59,7 @@ extension ConfigurationLoader {
                     }
                 }
                 let salt = r.string("salt")
+                if r.oneOf("evaluator", rolloutEvaluators) == "controller" { evaluators.insert(model) }
                 do throws(RolloutDefinitionError) {
                     rollouts.append(try RolloutDefinition(
                         model: model, champion: champion, challenger: challenger, steps: steps, minSamples: minSamples,

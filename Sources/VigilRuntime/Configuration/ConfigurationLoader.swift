@@ -9,7 +9,7 @@ import Yams
 /// Every problem is collected with its file, line, column and field path; unknown keys get a
 /// did-you-mean suggestion. `vigil config check` prints them all and exits 1.
 public enum ConfigurationLoader {
-    public static let topLevelKeys = ["server", "storage", "log", "auth", "sources", "fields", "redact", "metrics_from_logs", "sinks", "models", "rollouts", "actions", "slos", "remote_write"]
+    public static let topLevelKeys = ["server", "storage", "log", "auth", "sources", "fields", "redact", "metrics_from_logs", "sinks", "models", "rollouts", "actions", "slos", "remote_write", "controller"]
 
     /// Loads `path`, or returns the defaults when `path` is nil.
     public static func load(path: String?) throws(ConfigurationError) -> AgentConfiguration {
@@ -53,12 +53,14 @@ public enum ConfigurationLoader {
             readSinks(top, into: &config.sinks)
             readPipeline(top, into: &config.pipeline)
             config.models = readModels(top)
-            config.rollouts = readRollouts(top, models: Set(config.models.map(\.name)))
+            config.rollouts = readRollouts(top, models: Set(config.models.map(\.name)), evaluators: &config.controllerEvaluated)
+            config.controller = readController(top)
             readActions(top, into: &config.actions)
             config.slos = readSLOs(top, metrics: config.pipeline.metricsFromLogs)
             config.remoteWrite = readRemoteWrite(top)
         }
         if reader.issues.isEmpty { validatePipeline(config.pipeline, root: root, reader: reader) }
+        if reader.issues.isEmpty { checkControllerRollouts(config, root: root, reader: reader) }
         if reader.issues.isEmpty, let problem = config.server.insecureTokenProblem(tokensConfigured: config.auth.isEnabled) {
             let listen = root?.mapping?["server"]?.mapping?["listen"]
             reader.report(listen ?? root?.mapping?["auth"], listen == nil ? "auth.tokens" : "server.listen", problem)

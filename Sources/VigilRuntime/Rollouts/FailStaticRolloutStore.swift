@@ -38,6 +38,13 @@ struct FailStaticRolloutStore: RolloutStore {
         }
     }
 
+    func versions() async throws -> [String: Int]? {
+        do { return try await shared.versions() } catch {
+            errors.labels("versions").increment()
+            throw error
+        }
+    }
+
     func commit(_ snapshot: RolloutSnapshot, transition: RolloutTransition) async throws -> Bool {
         do {
             let won = try await shared.commit(snapshot, transition: transition)

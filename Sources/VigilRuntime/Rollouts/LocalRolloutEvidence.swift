@@ -14,6 +14,9 @@ public final class LocalRolloutEvidence: RolloutEvidenceSource, Sendable {
     private let driftFeatures: [String: [String]]
     private let profiles: [String: ReferenceProfile]
     private let numericWindows = Mutex<[String: [Double]]>([:])
+    /// The same counts as Prometheus families (`vigil_rollout_requests_total`, …), so a fleet's evidence is the
+    /// sum over agents (``RolloutQueries``); nil when no registry was given (tests, `vigil simulate`).
+    let metrics: RolloutEvidenceMetrics?
     private let categoryWindows = Mutex<[String: [String]]>([:])
 
     /// - Parameters:
@@ -21,7 +24,9 @@ public final class LocalRolloutEvidence: RolloutEvidenceSource, Sendable {
     ///   - profiles: reference profiles by model, for drift guardrails.
     ///   - fields: the pipeline's field names, for request logs (`fields.model`, `fields.variant`).
     public init(_ ledger: RolloutEvidenceLedger = RolloutEvidenceLedger(), definitions: [RolloutDefinition]? = nil,
-                profiles: [String: ReferenceProfile] = [:], fields: PipelineConfiguration.Fields = .init()) {
+                profiles: [String: ReferenceProfile] = [:], fields: PipelineConfiguration.Fields = .init(),
+                registry: MetricRegistry? = nil) {
+        self.metrics = registry.map { RolloutEvidenceMetrics(registry: $0, definitions: definitions ?? []) }
         self.parser = Mutex(MonitorEventParser(modelField: fields.model, variantField: fields.variant))
         self.ledger = Mutex(ledger)
         self.tracked = definitions.map { Set($0.flatMap { ["\($0.model)/\($0.champion)", "\($0.model)/\($0.challenger)"] }) }
@@ -115,9 +120,15 @@ extension LocalRolloutEvidence {
             nil
         }
         if modelsCountingLogs.contains(event.model) {
-            if let expected { update { $0.recordExpectedCorrect(model: event.model, variant: variant, expected) } }
+            if let expected {
+                update { $0.recordExpectedCorrect(model: event.model, variant: variant, expected) }
+                metrics?.expectedCorrect(model: event.model, variant: variant, expected)
+            }
             return
         }
+        metrics?.request(model: event.model, variant: variant, latencySeconds: event.latencyMillis.map { $0 / 1000 },
+                         failed: Self.isFailure(event.status))
+        if let expected { metrics?.expectedCorrect(model: event.model, variant: variant, expected) }
         update {
             $0.recordRequest(model: event.model, variant: variant, latencySeconds: event.latencyMillis.map { $0 / 1000 },
                              failed: Self.isFailure(event.status), expectedCorrect: expected)
@@ -131,6 +142,8 @@ extension LocalRolloutEvidence {
         guard !modelsCountingLogs.isEmpty else { return false }
         guard case .success(let request?) = parser.withLock({ $0.parseRequest(body) }),
               modelsCountingLogs.contains(request.model), tracks(model: request.model, variant: request.variant) else { return false }
+        metrics?.request(model: request.model, variant: request.variant, latencySeconds: request.latencyMillis.map { $0 / 1000 },
+                         failed: Self.isFailure(request.status))
         update {
             $0.recordRequest(model: request.model, variant: request.variant,
                              latencySeconds: request.latencyMillis.map { $0 / 1000 }, failed: Self.isFailure(request.status))
@@ -145,6 +158,7 @@ extension LocalRolloutEvidence {
         update { ledger in
             for c in tracked {
                 let error: Double? = if let a = Double(c.actual), let p = Double(c.predicted) { abs(a - p) } else { nil }
+                metrics?.label(model: c.model, variant: c.variant, correct: c.actual == c.predicted, absoluteError: error)
                 ledger.recordLabel(model: c.model, variant: c.variant, correct: c.actual == c.predicted, absoluteError: error)
             }
         }
@@ -157,6 +171,71 @@ extension LocalRolloutEvidence {
         switch status.lowercased() {
         case "error", "failed", "failure", "fail", "timeout": return true
         default: return false
+        }
+    }
+}
+
+/// The rollout evidence as cumulative Prometheus families per model and variant: what `vigil controller` sums over
+/// a fleet (``RolloutQueries`` names the same families). Counted in the process (a restart starts them at zero,
+/// which `increase()` handles); the agent's own ledger is separate and persisted.
+struct RolloutEvidenceMetrics: Sendable {
+    let requests: CounterFamily
+    let errors: CounterFamily
+    let duration: HistogramFamily
+    let labels: CounterFamily
+    let correct: CounterFamily
+    let absoluteErrorCount: CounterFamily
+    let absoluteErrorSum: CounterFamily
+    let absoluteErrorSquares: CounterFamily
+    let expectedCount: CounterFamily
+    let expectedSum: CounterFamily
+    let expectedSquares: CounterFamily
+
+    init(registry: MetricRegistry, definitions: [RolloutDefinition]) {
+        let l = ["model", "variant"]
+        let n = RolloutQueries.Family.self
+        requests = registry.counter(n.requests, help: "Requests served per rolled-out model and variant (rollout evidence).", labelNames: l)
+        errors = registry.counter(n.errors, help: "Requests that failed per rolled-out model and variant (rollout evidence).", labelNames: l)
+        duration = registry.histogram(n.duration, help: "Request latency per rolled-out model and variant (rollout evidence).",
+                                      labelNames: l, buckets: LatencyHistogram.defaultBounds)
+        labels = registry.counter(n.labels, help: "Labelled predictions per rolled-out model and variant (rollout evidence).", labelNames: l)
+        correct = registry.counter(n.correct, help: "Labelled predictions that were right, per rolled-out model and variant.", labelNames: l)
+        absoluteErrorCount = registry.counter(n.absoluteErrorCount, help: "Labelled numeric predictions per rolled-out model and variant (absolute-error observations).", labelNames: l)
+        absoluteErrorSum = registry.counter(n.absoluteErrorSum, help: "Sum of absolute errors of labelled numeric predictions per rolled-out model and variant.", labelNames: l)
+        absoluteErrorSquares = registry.counter(n.absoluteErrorSquares, help: "Sum of squared absolute errors of labelled numeric predictions per rolled-out model and variant.", labelNames: l)
+        expectedCount = registry.counter(n.expectedCount, help: "Predictions with an expected correctness (from the score) per rolled-out model and variant.", labelNames: l)
+        expectedSum = registry.counter(n.expectedSum, help: "Sum of predictions' expected correctness per rolled-out model and variant.", labelNames: l)
+        expectedSquares = registry.counter(n.expectedSquares, help: "Sum of squared expected correctness per rolled-out model and variant.", labelNames: l)
+        // Series exist from the start (at 0), so a variant without traffic yet is a zero, not a missing series.
+        for d in definitions {
+            for v in [d.champion, d.challenger] {
+                for f in [requests, errors, labels, correct, absoluteErrorCount, absoluteErrorSum, absoluteErrorSquares,
+                          expectedCount, expectedSum, expectedSquares] { _ = f.labels(d.model, v) }
+                _ = duration.labels(d.model, v)
+            }
+        }
+    }
+
+    func request(model: String, variant: String, latencySeconds: Double?, failed: Bool) {
+        requests.labels(model, variant).increment()
+        if failed { errors.labels(model, variant).increment() }
+        if let latencySeconds, latencySeconds.isFinite, latencySeconds >= 0 { duration.labels(model, variant).observe(latencySeconds) }
+    }
+
+    func expectedCorrect(model: String, variant: String, _ value: Double) {
+        guard value.isFinite, value >= 0 else { return }
+        expectedCount.labels(model, variant).increment()
+        expectedSum.labels(model, variant).increment(by: value)
+        expectedSquares.labels(model, variant).increment(by: value * value)
+    }
+
+    func label(model: String, variant: String, correct isCorrect: Bool, absoluteError: Double?) {
+        labels.labels(model, variant).increment()
+        if isCorrect { correct.labels(model, variant).increment() }
+        if let absoluteError, absoluteError.isFinite {
+            absoluteErrorCount.labels(model, variant).increment()
+            absoluteErrorSum.labels(model, variant).increment(by: absoluteError)
+            absoluteErrorSquares.labels(model, variant).increment(by: absoluteError * absoluteError)
         }
     }
 }

@@ -16,9 +16,12 @@ public enum RolloutCLI {
         public var tokenFile: String?
         public var caFile: String?
         public var json: Bool
-        public init(verb: Verb, model: String?, reason: String?, server: String, tokenFile: String?, caFile: String?, json: Bool) {
+        /// `status --explain`: the evidence queries and their answers.
+        public var explain: Bool
+        public init(verb: Verb, model: String?, reason: String?, server: String, tokenFile: String?, caFile: String?, json: Bool,
+                    explain: Bool = false) {
             self.verb = verb; self.model = model; self.reason = reason; self.server = server
-            self.tokenFile = tokenFile; self.caFile = caFile; self.json = json
+            self.tokenFile = tokenFile; self.caFile = caFile; self.json = json; self.explain = explain
         }
     }
 
@@ -32,6 +35,7 @@ public enum RolloutCLI {
     public static func run(_ o: Options) async -> Result {
         func fail(_ message: String, _ status: Int32 = 1) -> Result { Result(status: status, stdout: "", stderr: "vigil rollout: \(message)\n") }
         if o.verb != .list, o.model == nil { return fail("\(o.verb.rawValue) needs a MODEL", 2) }
+        if o.explain, o.verb != .status { return fail("--explain applies to status only", 2) }
         var headers = ["Accept: application/json"]
         if let tokenFile = o.tokenFile {
             do {
@@ -77,7 +81,9 @@ public enum RolloutCLI {
                let list = try? JSONDecoder().decode(AuditList.self, from: Data(a.body)) {
                 audit = list.entries
             }
-            return Result(status: 0, stdout: renderStatus(status, audit: audit), stderr: "")
+            var out = renderStatus(status, audit: audit)
+            if o.explain { out += renderExplanation(status) }
+            return Result(status: 0, stdout: out, stderr: "")
         case .start, .promote, .rollback, .pause, .resume:
             guard let reason = o.reason, !reason.allSatisfy(\.isWhitespace) else {
                 return fail("\(o.verb.rawValue) needs --reason TEXT (it goes to the audit log)", 2)
@@ -176,6 +182,38 @@ public enum RolloutCLI {
     }
 
     static func num(_ x: Double) -> String { RolloutEvaluator.trimmed(x) }
+
+    /// `status --explain`: each evidence query, the metrics it feeds and its answer.
+    public static func renderExplanation(_ s: RolloutController.Status) -> String {
+        guard let queries = s.queries else {
+            if s.evaluator == "controller" {
+                return "\nevidence: decided by vigil controller; ask the controller (--server) for its queries\n"
+            }
+            return "\nevidence: this agent's own counters (no queries)\n"
+        }
+        guard !queries.isEmpty else { return "\nevidence: no query has run yet\n" }
+        var out = "\nevidence queries (Prometheus, at \(RFC3339.format(millis: queries[0].atMillis))):\n"
+        for q in queries {
+            out += "\n  \(q.field) — for \(q.usedBy.joined(separator: ", "))\n    \(q.promql)\n"
+            if let error = q.error { out += "    error: \(error)\n"; continue }
+            if q.values.isEmpty { out += "    (no series)\n"; continue }
+            for key in q.values.keys.sorted(by: { a, b in
+                let (x, y) = (Self.bucketOrder(a), Self.bucketOrder(b))
+                return x.0 != y.0 ? x.0 < y.0 : x.1 < y.1
+            }) {
+                out += "    \(key.isEmpty ? "(no variant)" : key) = \(num(q.values[key] ?? 0))\n"
+            }
+        }
+        if let e = s.lastEvaluation { out += "\nlast evaluation: \(e.decision.rawValue) — \(e.reason)\n" }
+        return out
+    }
+
+    /// Variant first, then bucket bound in numeric order.
+    static func bucketOrder(_ key: String) -> (String, Double) {
+        guard let r = key.range(of: " le=") else { return (key, -1) }
+        let bound = String(key[r.upperBound...])
+        return (String(key[..<r.lowerBound]), bound == "+Inf" ? .infinity : Double(bound) ?? 0)
+    }
 }
 
 private func === (a: MetricComparison, b: MetricComparison?) -> Bool { b.map { a == $0 } ?? false }

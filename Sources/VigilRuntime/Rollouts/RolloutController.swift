@@ -25,6 +25,10 @@ public actor RolloutController {
         public var version: Int
         public var updatedAtMillis: Int64
         public var lastEvaluation: RolloutEvaluation?
+        /// `controller` when `vigil controller` decides this rollout (this process only counts and serves).
+        public var evaluator: String?
+        /// The evidence queries of the last evaluation and what they returned (controller evaluation only).
+        public var queries: [RolloutQueryExplanation]?
     }
 
     public struct VariantWeight: Sendable, Codable, Hashable {
@@ -62,10 +66,13 @@ public actor RolloutController {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private nonisolated let assignment: Mutex<[String: (machine: RolloutStateMachine, salt: Assignment)]>
+    /// Models this process does not evaluate (`evaluator: controller` on an agent): their state comes from the store.
+    private let evaluatedElsewhere: Set<String>
 
     public init(definitions: [RolloutDefinition], store: any RolloutStore, evidence: any RolloutEvidenceSource,
                 notifiers: [any RolloutNotifier] = [], registry: MetricRegistry, logger: Logger = Logger(label: "vigil.rollouts"),
-                now: @escaping @Sendable () -> Int64) {
+                evaluatedElsewhere: Set<String> = [], now: @escaping @Sendable () -> Int64) {
+        self.evaluatedElsewhere = evaluatedElsewhere
         var machines: [String: RolloutStateMachine] = [:]
         for d in definitions { machines[d.model] = RolloutStateMachine(definition: d) }
         self.machines = machines
@@ -114,9 +121,42 @@ public actor RolloutController {
         return true
     }
 
-    public func list() -> [Status] { order.compactMap { machines[$0].map(Self.status) } }
+    /// Like ``refresh()``, but first reads only the stored versions (when the store can) and loads just the
+    /// rollouts whose version moved: cheap enough to run twice a second, so a fleet serves a decision within a
+    /// second of its commit.
+    @discardableResult
+    public func refreshChanged() async -> Bool {
+        let stored: [String: Int]?
+        do { stored = try await store.versions() } catch {
+            logger.warning("rollout version poll failed: keeping the last known state", metadata: ["error": "\(error)"])
+            return false
+        }
+        guard let stored else { return await refresh() }
+        for model in order {
+            guard let current = machines[model], let version = stored[model], version > current.version else { continue }
+            do {
+                guard let saved = try await store.load(model: model), let latest = machines[model], saved.version > latest.version else { continue }
+                install(RolloutStateMachine(definition: latest.definition, restoring: saved))
+            } catch {
+                logger.warning("rollout state refresh failed: keeping the last known state", metadata: [
+                    "rollout.model": "\(model)", "error": "\(error)"])
+                return false
+            }
+        }
+        return true
+    }
 
-    public func status(model: String) -> Status? { machines[model].map(Self.status) }
+    public func list() -> [Status] { order.compactMap { machines[$0].map(status) } }
+
+    public func status(model: String) -> Status? { machines[model].map(status) }
+
+    private func status(_ m: RolloutStateMachine) -> Status {
+        var s = Self.status(m)
+        let model = m.definition.model
+        s.evaluator = evaluatedElsewhere.contains(model) ? "controller" : (evidence.explanation(for: model) == nil ? nil : "controller")
+        s.queries = evidence.explanation(for: model)
+        return s
+    }
 
     /// The standing Argo Rollouts and Flagger test.
     public func verdict(model: String) -> RolloutVerdict? { machines[model].map(RolloutVerdict.init) }
@@ -129,9 +169,21 @@ public actor RolloutController {
     @discardableResult
     public func evaluateAll() async -> [RolloutAction] {
         var actions: [RolloutAction] = []
-        for model in order {
-            guard let current = machines[model], current.phase == .running || current.phase == .paused else { continue }
-            let observed = await evidence.evidence(for: current.definition)
+        let due = order.compactMap { model -> RolloutDefinition? in
+            guard !evaluatedElsewhere.contains(model), let m = machines[model], m.phase == .running || m.phase == .paused else { return nil }
+            return m.definition
+        }
+        // Every rollout's evidence at once (a controller's are Prometheus queries), then one evaluation at a time.
+        let source = evidence
+        for d in due { source.continueFrom(machines[d.model]?.snapshot.baseline, model: d.model) }
+        let gathered = await withTaskGroup(of: (String, RolloutEvidence).self) { group -> [String: RolloutEvidence] in
+            for d in due { group.addTask { (d.model, await source.evidence(for: d)) } }
+            var out: [String: RolloutEvidence] = [:]
+            for await (model, e) in group { out[model] = e }
+            return out
+        }
+        for model in due.map(\.model) {
+            guard let observed = gathered[model] else { continue }
             // Re-read: a command may have changed the state while the evidence was being read.
             guard var machine = machines[model] else { continue }
             let action = machine.evaluate(observed, now: now())
@@ -164,7 +216,8 @@ public actor RolloutController {
             return CommandResult(outcome: "unknown", message: "no rollout is configured for model \"\(model)\"")
         }
         // A start compares from the traffic seen from now on.
-        let current = command == .start ? await evidence.evidence(for: definition) : nil
+        // (A rollout decided elsewhere takes its baseline from the deciding controller's first evaluation.)
+        let current = command == .start && !evaluatedElsewhere.contains(model) ? await evidence.evidence(for: definition) : nil
         guard var machine = machines[model] else {
             return CommandResult(outcome: "unknown", message: "no rollout is configured for model \"\(model)\"")
         }

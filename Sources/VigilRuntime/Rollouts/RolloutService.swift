@@ -59,7 +59,33 @@ public final class RolloutService: Service, Sendable {
                 }
             }
         }
-        let evidence = LocalRolloutEvidence(ledger, definitions: config.rollouts, profiles: profiles, fields: config.pipeline.fields)
+        let evidence = LocalRolloutEvidence(ledger, definitions: config.rollouts, profiles: profiles, fields: config.pipeline.fields,
+                                            registry: registry)
+        let (notifiers, webhooks, alertmanager) = try makeNotifiers(config, registry: registry, logger: logger, now: now)
+        let store: any RolloutStore
+        if let shared {
+            let errors = registry.counter("vigil_shared_state_errors_total",
+                                          help: "Operations on the shared PostgreSQL state that failed (the agent kept its last known state).",
+                                          labelNames: ["operation"])
+            store = FailStaticRolloutStore(shared: PostgresRolloutStore(database: shared), cache: snapshots, io: io,
+                                           errors: errors, logger: logger)
+        } else {
+            store = BlockingRolloutStore(SQLiteRolloutStore(database: database), io: io)
+        }
+        let controller = RolloutController(definitions: config.rollouts,
+                                           store: store,
+                                           evidence: evidence, notifiers: notifiers, registry: registry, logger: logger,
+                                           evaluatedElsewhere: config.controllerEvaluated, now: now)
+        let service = RolloutService(controller: controller, evidence: evidence, alertmanager: alertmanager,
+                                     snapshots: snapshots, io: io, interval: .seconds(5), logger: logger,
+                                     refreshes: shared != nil)
+        return (service, webhooks)
+    }
+
+    /// The webhook sender and the Alertmanager client of `actions:` (the agent's and the controller's).
+    static func makeNotifiers(_ config: AgentConfiguration, registry: MetricRegistry, logger: Logger,
+                              now: @escaping @Sendable () -> Int64) throws
+        -> (notifiers: [any RolloutNotifier], webhooks: WebhookNotifier?, alertmanager: AlertmanagerNotifier?) {
         var notifiers: [any RolloutNotifier] = []
         var webhooks: WebhookNotifier?
         if !config.actions.webhooks.isEmpty {
@@ -75,23 +101,7 @@ public final class RolloutService: Service, Sendable {
             AlertmanagerNotifier(settings: $0, registry: registry, logger: logger, now: now)
         }
         if let alertmanager { notifiers.append(alertmanager) }
-        let store: any RolloutStore
-        if let shared {
-            let errors = registry.counter("vigil_shared_state_errors_total",
-                                          help: "Operations on the shared PostgreSQL state that failed (the agent kept its last known state).",
-                                          labelNames: ["operation"])
-            store = FailStaticRolloutStore(shared: PostgresRolloutStore(database: shared), cache: snapshots, io: io,
-                                           errors: errors, logger: logger)
-        } else {
-            store = BlockingRolloutStore(SQLiteRolloutStore(database: database), io: io)
-        }
-        let controller = RolloutController(definitions: config.rollouts,
-                                           store: store,
-                                           evidence: evidence, notifiers: notifiers, registry: registry, logger: logger, now: now)
-        let service = RolloutService(controller: controller, evidence: evidence, alertmanager: alertmanager,
-                                     snapshots: snapshots, io: io, interval: .seconds(5), logger: logger,
-                                     refreshes: shared != nil)
-        return (service, webhooks)
+        return (notifiers, webhooks, alertmanager)
     }
 
     public func run() async throws {
@@ -107,12 +117,28 @@ public final class RolloutService: Service, Sendable {
                 if Task.isShuttingDownGracefully { return }
             }
         }
-        while !Task.isShuttingDownGracefully {
-            await tick()
-            do { try await Task.sleep(for: interval) } catch { break }
+        await withTaskGroup(of: Void.self) { group in
+            if refreshes {
+                // Decisions committed by other writers (a controller, another agent) reach assignment within
+                // `pollInterval`: a cheap poll of the stored versions, then a load of what moved.
+                group.addTask { [controller = self.controller, pollInterval = Self.defaultPollInterval] in
+                    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                        await controller.refreshChanged()
+                        do { try await Task.sleep(for: pollInterval) } catch { return }
+                    }
+                }
+            }
+            while !Task.isShuttingDownGracefully {
+                await tick()
+                do { try await Task.sleep(for: interval) } catch { break }
+            }
+            group.cancelAll()
         }
         await saveEvidence()
     }
+
+    /// How often an agent with a shared store polls for decisions made elsewhere.
+    static let defaultPollInterval: Duration = .milliseconds(500)
 
     /// One round: evaluate, push alerts, save the evidence counters.
     public func tick() async {
