@@ -1,6 +1,6 @@
 import SwiftProtobuf
 
-// Short names for the generated OTLP messages (Generated/, from protos/ by scripts/generate-otlp-proto.sh).
+// Short names for the generated OTLP messages (Generated/, from protos/ by scripts/generate-protos.sh).
 typealias ExportLogsServiceRequest = Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceRequest
 typealias ExportLogsServiceResponse = Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceResponse
 typealias ExportLogsPartialSuccess = Opentelemetry_Proto_Collector_Logs_V1_ExportLogsPartialSuccess

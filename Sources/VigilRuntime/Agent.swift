@@ -59,17 +59,7 @@ public enum Agent {
         }
         if options.stdin { config.sources.append(.stdin(StdinSourceSettings())) }
 
-        let level = Logger.Level(rawValue: config.log.level.rawValue) ?? .info
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
-        let logger = Logger(label: "vigil")
-        do {
-            try await run(config, logger: logger)
-            logger.info("agent stopped")
-            return 0
-        } catch {
-            logger.critical("agent failed", metadata: ["error": "\(error)"])
-            return 2
-        }
+        return await VigilRuntime.runLogged(config, label: "vigil", name: "agent") { try await run($0, logger: $1) }
     }
 
     static func run(_ config: AgentConfiguration, logger: Logger) async throws {

@@ -41,17 +41,7 @@ public enum Controller {
         guard config.rollouts.contains(where: { config.controllerEvaluated.contains($0.model) }) else {
             return fail("\(configPath) has no rollout with evaluator: controller: nothing to decide")
         }
-        let level = Logger.Level(rawValue: config.log.level.rawValue) ?? .info
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
-        let logger = Logger(label: "vigil.controller")
-        do {
-            try await run(config, logger: logger)
-            logger.info("controller stopped")
-            return 0
-        } catch {
-            logger.critical("controller failed", metadata: ["error": "\(error)"])
-            return 2
-        }
+        return await VigilRuntime.runLogged(config, label: "vigil.controller", name: "controller") { try await run($0, logger: $1) }
     }
 
     static func run(_ config: AgentConfiguration, logger: Logger) async throws {
@@ -118,16 +108,7 @@ final class ControllerService: Service, Sendable {
     }
 
     func run() async throws {
-        while true {
-            do {
-                try await controller.restore()
-                break
-            } catch {
-                logger.error("rollout state restore failed: retrying", metadata: ["error": "\(error)"])
-                do { try await Task.sleep(for: interval) } catch { return }
-                if Task.isShuttingDownGracefully { return }
-            }
-        }
+        guard await controller.restoreRetrying(every: interval) else { return }
         readiness.markReady("rollouts")
         while !Task.isShuttingDownGracefully {
             let start = ContinuousClock.now

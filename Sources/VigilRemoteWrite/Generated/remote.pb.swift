@@ -11,7 +11,7 @@
 /// The messages of Prometheus remote write 1.0 that Vigil sends, written from the specification
 /// (https://prometheus.io/docs/specs/remote_write_spec/): only the fields a 1.0 sender fills. Field numbers
 /// and types are the wire contract and must not change; names follow the specification.
-/// Regenerate the Swift code with scripts/generate-remote-write-proto.sh.
+/// Regenerate the Swift code with scripts/generate-protos.sh.
 
 import SwiftProtobuf
 

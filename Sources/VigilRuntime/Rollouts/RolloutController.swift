@@ -1,4 +1,5 @@
 import Logging
+import ServiceLifecycle
 import Synchronization
 import VigilCore
 
@@ -101,24 +102,45 @@ public actor RolloutController {
         }
     }
 
+    /// ``restore()``, retried every `interval` while it fails (a shared store that is down at start, with no state
+    /// cached yet); until then the rollouts keep their definitions' initial state. False when shutting down first.
+    public func restoreRetrying(every interval: Duration) async -> Bool {
+        while true {
+            do {
+                try await restore()
+                return true
+            } catch {
+                logger.error("rollout state restore failed: retrying", metadata: ["error": "\(error)"])
+                do { try await Task.sleep(for: interval) } catch { return false }
+                if Task.isShuttingDownGracefully { return false }
+            }
+        }
+    }
+
     /// Takes up changes that other writers (agents or controllers sharing the store) committed: a stored version
     /// newer than the one in memory replaces it. On a store error the state in memory stays (fail static).
     @discardableResult
     public func refresh() async -> Bool {
         for model in order {
             guard let current = machines[model] else { continue }
-            do {
-                guard let saved = try await store.load(model: model), saved.version > current.version else { continue }
-                // Re-read: an evaluation or a command may have committed while the store was read.
-                guard let latest = machines[model], saved.version > latest.version else { continue }
-                install(RolloutStateMachine(definition: latest.definition, restoring: saved))
-            } catch {
-                logger.warning("rollout state refresh failed: keeping the last known state", metadata: [
-                    "rollout.model": "\(model)", "error": "\(error)"])
-                return false
-            }
+            guard await takeUp(model, newerThan: current.version) else { return false }
         }
         return true
+    }
+
+    /// Loads `model`'s stored state and installs it when it is newer than `version` (and than what is in memory by
+    /// then: an evaluation or a command may have committed while the store was read). False on a store error.
+    private func takeUp(_ model: String, newerThan version: Int) async -> Bool {
+        do {
+            guard let saved = try await store.load(model: model), saved.version > version,
+                  let latest = machines[model], saved.version > latest.version else { return true }
+            install(RolloutStateMachine(definition: latest.definition, restoring: saved))
+            return true
+        } catch {
+            logger.warning("rollout state refresh failed: keeping the last known state", metadata: [
+                "rollout.model": "\(model)", "error": "\(error)"])
+            return false
+        }
     }
 
     /// Like ``refresh()``, but first reads only the stored versions (when the store can) and loads just the
@@ -134,14 +156,7 @@ public actor RolloutController {
         guard let stored else { return await refresh() }
         for model in order {
             guard let current = machines[model], let version = stored[model], version > current.version else { continue }
-            do {
-                guard let saved = try await store.load(model: model), let latest = machines[model], saved.version > latest.version else { continue }
-                install(RolloutStateMachine(definition: latest.definition, restoring: saved))
-            } catch {
-                logger.warning("rollout state refresh failed: keeping the last known state", metadata: [
-                    "rollout.model": "\(model)", "error": "\(error)"])
-                return false
-            }
+            guard await takeUp(model, newerThan: current.version) else { return false }
         }
         return true
     }

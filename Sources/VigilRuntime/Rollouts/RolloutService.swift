@@ -107,16 +107,7 @@ public final class RolloutService: Service, Sendable {
     public func run() async throws {
         // A shared store that is down at start (and no state cached yet) is retried; until then the rollouts
         // keep their definitions' initial state and are not evaluated.
-        while true {
-            do {
-                try await controller.restore()
-                break
-            } catch {
-                logger.error("rollout state restore failed: retrying", metadata: ["error": "\(error)"])
-                do { try await Task.sleep(for: interval) } catch { return }
-                if Task.isShuttingDownGracefully { return }
-            }
-        }
+        guard await controller.restoreRetrying(every: interval) else { return }
         await withTaskGroup(of: Void.self) { group in
             if refreshes {
                 // Decisions committed by other writers (a controller, another agent) reach assignment within
