@@ -924,6 +924,9 @@ class Checker:
                 self.fail(at, f"no containerPort {listen_port} (the port vigil listens on)")
         if path_ not in (["agent"], ["controller"], ["db", "migrate"]):
             return
+        fleet = getattr(self, "_fleet", None)
+        if fleet is not None and path_ != ["agent"]:
+            fleet["controller" if path_ == ["controller"] else "migrate"].append(at)
         config_path = flags.get("--config")
         found = self.mounted_file(config_path or "", container, volumes, configmaps, secrets)
         if not config_path or not found or found[0] != "ConfigMap" or found[1] not in configmaps \
@@ -995,7 +998,6 @@ class Checker:
         if shared:
             fleet["shared"][f"{at} ({key})"] = shared.get("url")
         if path_ == ["controller"]:
-            fleet["controller"].append(at)
             fleet["controller_rollouts"] |= rollouts
             if kind != "Deployment":
                 self.fail(at, "vigil controller runs as a Deployment")
@@ -1006,7 +1008,6 @@ class Checker:
             if not rollouts:
                 self.fail(at, f"{key}: no rollout with evaluator: controller, so vigil controller decides nothing")
         elif path_ == ["db", "migrate"]:
-            fleet["migrate"].append(at)
             if kind != "Job":
                 self.fail(at, "vigil db migrate runs once per upgrade, as a Job")
             if not shared:
@@ -1157,7 +1158,7 @@ MUTATIONS = [
     ("fleet controller with an option vigil lacks", _edit("docker/kubernetes/fleet/controller.yaml", '"--listen", "0.0.0.0:9760"', '"--listen-address", "0.0.0.0:9760"'), "`vigil controller` has no option --listen-address"),
     ("fleet agent without storage.shared at all", lambda root: _drop_agent_shared(root), "evaluator: controller needs storage.shared"),
     ("fleet database password not in the Secret", _edit("docker/kubernetes/fleet/secret-db.yaml", "  password: REPLACE-ME", "  db-password: REPLACE-ME"), "Secret vigil-db has no key password"),
-    ("fleet controller without Prometheus", _edit("docker/kubernetes/fleet/configmap-patch.yaml", '        url: "http://prometheus-operated.monitoring.svc:9090"\n', ""), "needs controller.prometheus.url"),
+    ("fleet controller without Prometheus", _edit("docker/kubernetes/fleet/configmap-patch.yaml", '        url: "http://prometheus-operated.monitoring.svc:9090"\n', ""), "controller.prometheus.url"),
     ("fleet controller on another database", _edit("docker/kubernetes/fleet/configmap-patch.yaml", "its state is the shared one\n      shared:\n        url: postgres://vigil@postgres.vigil.svc", "its state is the shared one\n      shared:\n        url: postgres://vigil@postgres-old.vigil.svc"), "storage.shared.url differs"),
     ("fleet migration Job with a configuration it does not mount", _edit("docker/kubernetes/fleet/db-migrate-job.yaml", '"--config", "/etc/vigil/config/agent.yaml"', '"--config", "/etc/vigil/config/controller.yaml"'), "is not a key of a mounted ConfigMap"),
     ("fleet manifest missing from its kustomization", _edit("docker/kubernetes/fleet/kustomization.yaml", "  - db-migrate-job.yaml\n", ""), "db-migrate-job.yaml is not in resources"),
