@@ -16,7 +16,11 @@ No Docker engine or Kubernetes cluster is needed (none runs where Vigil's tests 
     ServiceMonitor and PrometheusRule against docker/kubernetes/schemas/*.json, the PrometheusRule's groups pass
     `promtool check rules` and equal the render of alerts/*.rules.yml, the kustomization lists every manifest,
     pods have restricted security contexts, resources, /healthz and /readyz probes, volumes that exist, configs
-    that pass `vigil config check` with their files mounted, and tokens whose digests match the Secret.
+    that pass `vigil config check` with their files mounted, and tokens whose digests match the Secret;
+  - the fleet overlay docker/kubernetes/fleet/ is rendered (its base files, resources and strategic merge patches;
+    compared with `kubectl kustomize` when kubectl is installed) and checked the same way, plus: `vigil controller`
+    runs as a Deployment with controller.prometheus.url and rollouts it decides, `vigil db migrate` as a Job, every
+    rollout the agents leave to the controller is in the controller's configuration, and all use one database.
 
 usage: check-deploy.py [--root DIR] [--vigil BIN] [--self-test]
 --self-test copies the files to a temporary folder, breaks them one way at a time and expects each to fail.
