@@ -1,5 +1,6 @@
 import Foundation
 import SwiftProtobuf
+import VigilCore
 
 /// The two encodings OTLP/HTTP defines, chosen by the request's `Content-Type`; the response uses the same.
 enum OTLPEncoding: Sendable, Equatable {
@@ -95,7 +96,7 @@ enum OTLPPayload {
             let key = String(decoding: content, as: UTF8.self)
             guard k < n else { throw OTLPPayloadError(description: "\(key) at byte \(start): unterminated string") }
             let hex = json[valueStart..<k]
-            guard let bytes = decodeHex(hex) else {
+            guard let bytes = SHA256.bytes(hex: hex) else {
                 throw OTLPPayloadError(description: "\(key) at byte \(start): expected hexadecimal digits (OTLP/JSON encodes ids as hex, not base64), got \"\(String(decoding: hex.prefix(64), as: UTF8.self))\"")
             }
             out.append(contentsOf: json[copied..<valueStart])
@@ -112,25 +113,4 @@ enum OTLPPayload {
     private static let idKeys = ["traceId", "spanId", "trace_id", "span_id"]
 
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-
-    static func decodeHex(_ hex: ArraySlice<UInt8>) -> [UInt8]? {
-        guard hex.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(hex.count / 2)
-        var i = hex.startIndex
-        while i < hex.endIndex {
-            guard let hi = nibble(hex[i]), let lo = nibble(hex[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
 }

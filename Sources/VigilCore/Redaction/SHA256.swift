@@ -17,6 +17,24 @@ public struct SHA256: Sendable {
         }
     }
 
+    /// The bytes of an even-length string of hex digits (either case), or nil for an odd length or a non-digit:
+    /// the inverse of ``hex(_:)`` (token digests in the configuration, OTLP/JSON trace and span ids).
+    public static func bytes<Digits: Collection>(hex digits: Digits) -> [UInt8]? where Digits.Element == UInt8 {
+        guard digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        var i = digits.startIndex
+        while i != digits.endIndex {
+            let hi = JSONString.hexValue(digits[i])
+            digits.formIndex(after: &i)
+            let lo = JSONString.hexValue(digits[i])
+            digits.formIndex(after: &i)
+            guard hi >= 0, lo >= 0 else { return nil }
+            out.append(UInt8(hi << 4 | lo))
+        }
+        return out
+    }
+
     static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,

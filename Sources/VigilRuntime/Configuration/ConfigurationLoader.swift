@@ -248,23 +248,7 @@ public enum ConfigurationLoader {
 
     /// The 32 bytes of a 64-digit hexadecimal SHA-256, or nil.
     static func decodeSHA256(_ hex: String) -> [UInt8]? {
-        let chars = Array(hex.utf8)
-        guard chars.count == 64 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        for i in stride(from: 0, to: 64, by: 2) {
-            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-        }
-        return out
+        hex.utf8.count == 64 ? SHA256.bytes(hex: Array(hex.utf8)) : nil
     }
 
     static func readSources(_ top: ObjectReader) -> [SourceSettings] {

@@ -89,6 +89,19 @@ import Testing
         #expect(Self.detect("a@b.io 10.1.2.3", PIIDetectors.RuleSet([.ipv4])).map(\.1) == [.ipv4])
     }
 
+    @Test(arguments: [
+        ("", [UInt8]()), ("00ff", [0x00, 0xff]), ("5BD66F", [0x5b, 0xd6, 0x6f]), ("aBcD", [0xab, 0xcd]),
+    ] as [(String, [UInt8])])
+    func hexDecodesWhatHexEncodes(text: String, bytes: [UInt8]) {
+        #expect(SHA256.bytes(hex: Array(text.utf8)) == bytes)
+        #expect(SHA256.hex(bytes) == text.lowercased())
+    }
+
+    @Test(arguments: ["0", "abc", "0g", "zz", "0x00", " 00"])
+    func hexRefusesOddLengthsAndNonDigits(text: String) {
+        #expect(SHA256.bytes(hex: Array(text.utf8)) == nil)
+    }
+
     // FIPS 180-4 examples and RFC 4231 test cases 1, 2, 6, 7.
     @Test func sha256Vectors() {
         #expect(SHA256.hex(SHA256.hash(Array("".utf8))) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
